@@ -1,0 +1,117 @@
+"""An AWS emulator (moto's server) in this process, on loopback, holding the template's tables and buckets.
+
+moto has no item locking: two conditional writes to one item can both succeed, and
+concurrent `ADD`s lose increments. DynamoDB requests are therefore served one at a time,
+which makes every conditional write atomic, as it is in AWS.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import requests
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from devserver.stack import Stack
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+REGION = "us-east-1"
+# moto accepts any credentials; these keep boto3 from looking for real ones.
+ACCESS_KEY_ID = SECRET_ACCESS_KEY = "local"  # noqa: S105 - not a secret: moto accepts anything
+
+type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class _SerialisedDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time (all of it, response included)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class Emulator:
+    """moto's server on `127.0.0.1:<port>` (port 0 picks a free one), in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        app = _SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self._server.host}:{self._server.server_port}"
+
+    def start(self) -> Emulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def dynamodb(self) -> DynamoDBClient:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
+    def s3(self) -> S3Client:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
+    def reset(self) -> None:
+        """Forget every table, item, bucket and object (moto's own reset endpoint)."""
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+
+    def create_resources(self, stack: Stack) -> None:
+        """Create the template's tables and buckets from their own resource properties."""
+        dynamodb = self.dynamodb()
+        for logical_id, props in stack.resources("AWS::DynamoDB::Table").items():
+            name = props.get("TableName") or logical_id
+            table: dict[str, Any] = {
+                "TableName": name,
+                "KeySchema": props["KeySchema"],
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "BillingMode": props.get("BillingMode", "PROVISIONED"),
+            }
+            if table["BillingMode"] == "PROVISIONED":
+                table["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+                if key in props:
+                    table[key] = props[key]
+            if "StreamSpecification" in table:
+                table["StreamSpecification"] = {"StreamEnabled": True, **table["StreamSpecification"]}
+            dynamodb.create_table(**table)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        s3 = self.s3()
+        for logical_id, props in stack.resources("AWS::S3::Bucket").items():
+            s3.create_bucket(Bucket=props.get("BucketName") or logical_id.lower())

@@ -1,0 +1,220 @@
+"""HTTP API (payload v2) events in, API Gateway proxy responses out.
+
+`api_handler` is the one place where errors become responses: every `ApiError` gets its own
+status and message, an overloaded dependency gets a 503 with `Retry-After`, and anything else
+is logged with its stack and answered with a bare 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import html
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from aws_lambda_powertools.logging import correlation_paths
+from botocore.exceptions import BotoCoreError, ClientError
+
+from common import errors
+from common.observability import logger, metrics
+
+MAX_BODY_BYTES = 10 * 1024
+
+# Error codes that mean "try again later", not "you did something wrong".
+_RETRYABLE_AWS_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "Throttling",
+        "SlowDown",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+class Response(TypedDict):
+    statusCode: int
+    headers: dict[str, str]
+    body: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """The parts of an HTTP API event a handler needs, with header names lower-cased."""
+
+    method: str
+    path: str
+    request_id: str
+    domain_name: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    claims: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> Request:
+        context = event.get("requestContext") or {}
+        body = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            try:
+                raw = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                raise errors.BadRequest("Request body is not valid base64") from None
+        else:
+            raw = body.encode("utf-8", "surrogatepass")
+        jwt = (context.get("authorizer") or {}).get("jwt") or {}
+        return cls(
+            method=(context.get("http") or {}).get("method", ""),
+            path=event.get("rawPath", ""),
+            request_id=context.get("requestId", ""),
+            domain_name=context.get("domainName", ""),
+            headers={k.lower(): v for k, v in (event.get("headers") or {}).items()},
+            path_params=event.get("pathParameters") or {},
+            query=event.get("queryStringParameters") or {},
+            body=raw,
+            claims=jwt.get("claims"),
+        )
+
+    def path_param(self, name: str) -> str:
+        """A path parameter the route guarantees (API Gateway never calls us without it)."""
+        return self.path_params.get(name, "")
+
+    @property
+    def base_url(self) -> str:
+        """The scheme and host this request was made to, e.g. `https://abc.execute-api...`."""
+        scheme = self.headers.get("x-forwarded-proto", "https").split(",")[0].strip()
+        host = self.headers.get("host") or self.domain_name
+        return f"{scheme}://{host}"
+
+    def json_object(self, *, required: Collection[str] = (), optional: Collection[str] = ()) -> dict[str, Any]:
+        """The body as a JSON object with exactly the allowed fields, or a 4xx naming the problem."""
+        content_type = self.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise errors.UnsupportedMediaType("Content-Type must be application/json")
+        if len(self.body) > MAX_BODY_BYTES:
+            raise errors.PayloadTooLarge(f"Request body must be at most {MAX_BODY_BYTES} bytes")
+        try:
+            text = self.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise errors.BadRequest("Request body is not valid UTF-8") from None
+        try:
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            raise errors.BadRequest("Request body is not valid JSON") from None
+        if not isinstance(value, dict):
+            raise errors.BadRequest("Request body must be a JSON object")
+        unknown = sorted(set(value) - set(required) - set(optional))
+        if unknown:
+            raise errors.BadRequest(f"Unknown field(s): {', '.join(unknown)}")
+        missing = [name for name in required if name not in value]
+        if missing:
+            raise errors.BadRequest(f"Missing field: {missing[0]}")
+        return value
+
+    def prefers_html(self) -> bool:
+        accept = self.headers.get("accept", "")
+        return "text/html" in accept and "application/json" not in accept
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON response; every response is built fresh so no header leaks between invocations."""
+    return {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            **(headers or {}),
+        },
+        "body": json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+def html_response(body: str, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """An HTML response that can load nothing and run nothing but what it carries inline."""
+    return {
+        "statusCode": status,
+        "headers": {
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+            **(headers or {}),
+        },
+        "body": body,
+    }
+
+
+def redirect(location: str, *, max_age: int) -> Response:
+    """A permanent redirect that browsers may cache privately for `max_age` seconds only,
+    so repeat visits still reach us and are counted."""
+    return {
+        "statusCode": 301,
+        "headers": {"Location": location, "Cache-Control": f"private, max-age={max_age}"},
+        "body": "",
+    }
+
+
+def error_response(error: errors.ApiError, request: Request | None = None) -> Response:
+    """`{"error": message}` with the error's status, or a small page for a browser."""
+    if request is not None and request.prefers_html():
+        title = html.escape(error.message)
+        page = (
+            "<!doctype html><html lang=en><meta charset=utf-8>"
+            "<meta name=viewport content='width=device-width,initial-scale=1'>"
+            f"<title>{error.status} {title}</title>"
+            "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style>"
+            f"<h1>{title}</h1><p>HTTP {error.status}</p></html>"
+        )
+        return html_response(page, status=error.status, headers=error.headers)
+    return json_response({"error": error.message}, status=error.status, headers=error.headers)
+
+
+def _as_api_error(exc: Exception) -> errors.ApiError | None:
+    """Map a dependency failure the client can retry to a 503; anything else is a bug (None)."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _RETRYABLE_AWS_ERRORS:
+            return errors.ServiceUnavailable()
+    elif isinstance(exc, BotoCoreError):  # timeouts and connection failures after the SDK's retries
+        return errors.ServiceUnavailable()
+    return None
+
+
+def api_handler(route: Callable[[Request], Response]) -> Callable[[dict[str, Any], Any], Response]:
+    """Turn `route(Request) -> Response` into a Lambda handler for HTTP API events.
+
+    Logs carry the API request id as correlation id; metrics are flushed after every call.
+    """
+
+    def handle(event: dict[str, Any], context: Any) -> Response:
+        request: Request | None = None
+        try:
+            request = Request.from_event(event)
+            return route(request)
+        except errors.ApiError as error:
+            logger.info("Request rejected", extra={"status": error.status, "error": error.message})
+            return error_response(error, request)
+        except Exception as exc:
+            mapped = _as_api_error(exc)
+            if mapped is not None:
+                logger.warning("Dependency unavailable", exc_info=True)
+                return error_response(mapped, request)
+            logger.exception("Unhandled error")
+            return json_response({"error": "Internal server error"}, status=500)
+
+    instrumented = logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    )(metrics.log_metrics(handle))
+    return functools.wraps(route)(instrumented)

@@ -1,0 +1,44 @@
+"""Load a function from the template the way Lambda does, and invoke it in this process.
+
+Each function module is called `app`, so it is imported by file path under its logical id,
+after its own environment (from the template) is set, and never left in `sys.modules`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from devserver.lambda_context import LambdaContext
+from devserver.stack import LocalFunction
+
+type Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def load_handler(function: LocalFunction, extra_env: dict[str, str]) -> Handler:
+    """Set the function's environment, put its layers on the path and import its handler."""
+    os.environ.update(function.environment)
+    os.environ.update(extra_env)
+    for layer in function.layer_dirs:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
+    module_name = f"lambda_function_{function.name}"
+    spec = importlib.util.spec_from_file_location(module_name, function.module_file)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(function.code_dir))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(function.code_dir))
+    handler: Handler = getattr(module, function.handler_name)
+    return handler
+
+
+def invoke(function: LocalFunction, handler: Handler, event: dict[str, Any]) -> Any:
+    context = LambdaContext(function.name, function.memory, function.timeout)
+    return handler(event, context)
