@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -22,10 +23,16 @@ os.environ.update(
         "SAM_CLI_TELEMETRY": "0",
     }
 )
+# Fixed before any import of the layer (whose DynamoDB client is created at import time), so
+# no client in this session can ever point at real AWS.
+with socket.socket() as _probe:
+    _probe.bind(("127.0.0.1", 0))
+    EMULATOR_PORT = _probe.getsockname()[1]
+os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{EMULATOR_PORT}"
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_SESSION_TOKEN", None)
 
-type Invoke = Callable[[str, dict[str, Any]], Any]
+type Invoke = Callable[..., Any]
 
 
 @pytest.fixture(scope="session")
@@ -35,8 +42,7 @@ def stack() -> Stack:
 
 @pytest.fixture(scope="session")
 def emulator(stack: Stack) -> Iterator[Emulator]:
-    emulator = Emulator().start()
-    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint
+    emulator = Emulator(port=EMULATOR_PORT).start()
     yield emulator
     emulator.stop()
 
@@ -56,14 +62,34 @@ def _handlers() -> dict[str, Handler]:
 
 @pytest.fixture
 def invoke_function(stack: Stack, aws: Emulator, _handlers: dict[str, Handler]) -> Invoke:
-    """`invoke_function("RedirectLinkFunction", event)` -> the Lambda's result, on the emulator."""
+    """`invoke_function("RedirectLinkFunction", event)` -> the Lambda's result, on the emulator.
 
-    def run(name: str, event: dict[str, Any]) -> Any:
+    Functions stay loaded for the session (warm, as in Lambda); each call sets that function's
+    environment from the template first, plus `env` overrides for this call only.
+    """
+
+    def run(name: str, event: dict[str, Any], env: dict[str, str] | None = None) -> Any:
         function = stack.function(name)
-        if name not in _handlers:
-            _handlers[name] = load_handler(function, {"AWS_ENDPOINT_URL": aws.endpoint})
-        else:
-            os.environ.update(function.environment)
-        return invoke(function, _handlers[name], event)
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {**function.environment, **(env or {})}.items():
+                patch.setenv(key, value)
+            if name not in _handlers:
+                _handlers[name] = load_handler(function)
+            return invoke(function, _handlers[name], event)
 
     return run
+
+
+@pytest.fixture
+def dynamodb_calls(aws: Emulator) -> Iterator[list[str]]:
+    """The DynamoDB operations the layer's client makes during a test, counted by botocore's hooks."""
+    from common import dynamo  # noqa: PLC0415 - imported late, once the endpoint is set
+
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    dynamo.client.meta.events.register("before-call.dynamodb", record, unique_id="count-calls")
+    yield calls
+    dynamo.client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")

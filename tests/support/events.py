@@ -65,3 +65,16 @@ def http_event(
     if claims is not None:
         event["requestContext"]["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
     return event
+
+
+# The Links routes, as API Gateway would send them.
+def shorten_event(body: Any = None, **kwargs: Any) -> dict[str, Any]:
+    return http_event("POST", "/shorten", body=body, **kwargs)
+
+
+def redirect_event(code: str, **kwargs: Any) -> dict[str, Any]:
+    return http_event("GET", f"/{code}", route="/{shortCode}", path_params={"shortCode": code}, **kwargs)
+
+
+def stats_event(code: str, **kwargs: Any) -> dict[str, Any]:
+    return http_event("GET", f"/links/{code}", route="/links/{shortCode}", path_params={"shortCode": code}, **kwargs)

@@ -7,7 +7,6 @@ after its own environment (from the template) is set, and never left in `sys.mod
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +17,8 @@ from devserver.stack import LocalFunction
 type Handler = Callable[[dict[str, Any], Any], Any]
 
 
-def load_handler(function: LocalFunction, extra_env: dict[str, str]) -> Handler:
-    """Set the function's environment, put its layers on the path and import its handler."""
-    os.environ.update(function.environment)
-    os.environ.update(extra_env)
+def load_handler(function: LocalFunction) -> Handler:
+    """Put the function's layers on the path and import its handler (its environment must be set)."""
     for layer in function.layer_dirs:
         if str(layer) not in sys.path:
             sys.path.insert(0, str(layer))

@@ -30,7 +30,8 @@ MAX_EXPIRY_DAYS = 3650
 ALIAS_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,32}")
 # A code that can be looked up: anything an alias or a random code could be.
 _CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,32}")
-_ASCII_HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_HOST_LABEL = r"(?!-)[a-z0-9_-]{1,63}(?<!-)"
+_ASCII_HOST = re.compile(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*\.?")
 # Characters a browser would percent-encode itself; encoding them keeps Location headers and
 # stored URLs plain ASCII with nothing that could break out of a header or an HTML attribute.
 _UNSAFE_URL_CHARS = frozenset('"<>\\^`{|}')
@@ -96,7 +97,10 @@ def normalize_url(value: object, *, own_hosts: Collection[str] = ()) -> str:
         raise errors.BadRequest(f"url must be at most {MAX_URL_LENGTH} characters")
     if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in url):
         raise errors.BadRequest("url must not contain spaces or control characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. a malformed [IPv6] literal
+        raise errors.BadRequest("url is not a valid URL") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise errors.BadRequest("url must start with http:// or https://")
