@@ -12,6 +12,7 @@ import pytest
 from devserver.emulator import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Emulator
 from devserver.stack import Stack
 from tests.support.functions import Handler, invoke, load_handler
+from tests.support.tasks_api import TasksApi
 
 # Before anything creates a boto3 client: never reach for real credentials or a real region.
 os.environ.update(
@@ -93,3 +94,9 @@ def dynamodb_calls(aws: Emulator) -> Iterator[list[str]]:
     dynamo.client.meta.events.register("before-call.dynamodb", record, unique_id="count-calls")
     yield calls
     dynamo.client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")
+
+
+@pytest.fixture
+def tasks_api(invoke_function: Invoke) -> TasksApi:
+    """The Tasks API with the template's default local settings (AuthMode=none)."""
+    return TasksApi(invoke_function)

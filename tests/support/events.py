@@ -78,3 +78,14 @@ def redirect_event(code: str, **kwargs: Any) -> dict[str, Any]:
 
 def stats_event(code: str, **kwargs: Any) -> dict[str, Any]:
     return http_event("GET", f"/links/{code}", route="/links/{shortCode}", path_params={"shortCode": code}, **kwargs)
+
+
+# The Tasks routes.
+def task_event(
+    method: str, user_id: str, task_id: str | None = None, *, suffix: str = "", **kwargs: Any
+) -> dict[str, Any]:
+    """`/users/{user_id}/tasks[/{task_id}][suffix]` with its path parameters filled in."""
+    route = "/users/{user_id}/tasks" + ("/{task_id}" if task_id is not None else "") + suffix
+    path_params = {"user_id": user_id, **({"task_id": task_id} if task_id is not None else {})}
+    path = route.replace("{user_id}", user_id).replace("{task_id}", task_id or "")
+    return http_event(method, path, route=route, path_params=path_params, **kwargs)

@@ -13,7 +13,13 @@ DYNAMODB_ACCESS = {
     "ShortenLinkFunction": ("LinksTable", {"dynamodb:PutItem"}),
     "RedirectLinkFunction": ("LinksTable", {"dynamodb:UpdateItem"}),
     "LinkStatsFunction": ("LinksTable", {"dynamodb:GetItem"}),
+    "CreateTaskFunction": ("TasksTable", {"dynamodb:PutItem"}),
+    "ListTasksFunction": ("TasksTable", {"dynamodb:Query"}),
+    "GetTaskFunction": ("TasksTable", {"dynamodb:GetItem"}),
+    "UpdateTaskFunction": ("TasksTable", {"dynamodb:UpdateItem"}),
+    "DeleteTaskFunction": ("TasksTable", {"dynamodb:DeleteItem"}),
 }
+TABLE_VARIABLES = {"LinksTable": "LINKS_TABLE", "TasksTable": "TASKS_TABLE"}
 
 
 def test_functions_run_python313_on_arm64_with_json_logs_and_tracing() -> None:
@@ -53,7 +59,8 @@ def test_each_function_gets_its_table_name_from_the_template(name: str) -> None:
     table, _ = DYNAMODB_ACCESS[name]
     variables = functions()[name]["Properties"]["Environment"]["Variables"]
 
-    assert variables["LINKS_TABLE"] == {"Ref": table}
+    assert variables[TABLE_VARIABLES[table]] == {"Ref": table}
+    assert set(TABLE_VARIABLES.values()) & set(variables) == {TABLE_VARIABLES[table]}
 
 
 @pytest.mark.parametrize("name", sorted(DYNAMODB_ACCESS))
@@ -89,7 +96,25 @@ def test_routes_match_the_links_contract() -> None:
         ("POST", "/shorten"): "ShortenLinkFunction",
         ("GET", "/{shortCode}"): "RedirectLinkFunction",
         ("GET", "/links/{shortCode}"): "LinkStatsFunction",
+        ("POST", "/users/{user_id}/tasks"): "CreateTaskFunction",
+        ("GET", "/users/{user_id}/tasks"): "ListTasksFunction",
+        ("GET", "/users/{user_id}/tasks/{task_id}"): "GetTaskFunction",
+        ("PATCH", "/users/{user_id}/tasks/{task_id}"): "UpdateTaskFunction",
+        ("PUT", "/users/{user_id}/tasks/{task_id}"): "UpdateTaskFunction",
+        ("DELETE", "/users/{user_id}/tasks/{task_id}"): "DeleteTaskFunction",
     }
+
+
+def test_tasks_table_is_keyed_by_user_and_task_with_a_stream_pitr_and_on_demand() -> None:
+    table: dict[str, Any] = resources("AWS::DynamoDB::Table")["TasksTable"]["Properties"]
+
+    assert table["KeySchema"] == [
+        {"AttributeName": "user_id", "KeyType": "HASH"},
+        {"AttributeName": "task_id", "KeyType": "RANGE"},
+    ]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["StreamSpecification"]["StreamViewType"]
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
 
 
 def test_api_has_cors_and_throttling_from_parameters() -> None:
@@ -111,4 +136,6 @@ def test_parameters_for_stage_expiry_and_short_url_base() -> None:
 
 
 def test_outputs_name_the_api_url_and_table() -> None:
-    assert {"ApiUrl", "LinksTableName"} <= set(template()["Outputs"])
+    assert {"ApiUrl", "LinksTableName", "TasksTableName", "UserPoolId", "UserPoolClientId"} <= set(
+        template()["Outputs"]
+    )

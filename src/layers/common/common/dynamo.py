@@ -48,3 +48,10 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 def is_condition_failure(error: ClientError) -> bool:
     """True when a conditional write was refused because its condition did not hold."""
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def item_at_failure(error: ClientError) -> dict[str, Any] | None:
+    """The item a refused conditional write saw (`ReturnValuesOnConditionCheckFailure=ALL_OLD`),
+    or None when there was no item: tells "changed" from "missing" without another call."""
+    item = error.response.get("Item")
+    return dict(item) if isinstance(item, Mapping) and item else None

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 
 class ApiError(Exception):
     """An error the client caused or should see: its status and message go into the response."""
 
     status: int = 500
 
-    def __init__(self, message: str, *, status: int | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         if status is not None:
             self.status = status
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        # Extra fields for the JSON body, next to "error" (e.g. the current task on a 409).
+        self.details = dict(details or {})
 
 
 class BadRequest(ApiError):

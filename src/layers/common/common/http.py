@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import BotoCoreError, ClientError
 
-from common import errors
+from common import auth, errors
 from common.observability import logger, metrics
 
 MAX_BODY_BYTES = 10 * 1024
@@ -141,6 +141,11 @@ def json_response(body: Any, *, status: int = 200, headers: Mapping[str, str] | 
     }
 
 
+def no_content() -> Response:
+    """204: done, nothing to say."""
+    return {"statusCode": 204, "headers": {}, "body": ""}
+
+
 def html_response(body: str, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """An HTML response that can load nothing and run nothing but what it carries inline."""
     return {
@@ -178,7 +183,7 @@ def error_response(error: errors.ApiError, request: Request | None = None) -> Re
             f"<h1>{title}</h1><p>HTTP {error.status}</p></html>"
         )
         return html_response(page, status=error.status, headers=error.headers)
-    return json_response({"error": error.message}, status=error.status, headers=error.headers)
+    return json_response({"error": error.message, **error.details}, status=error.status, headers=error.headers)
 
 
 def _as_api_error(exc: Exception) -> errors.ApiError | None:
@@ -195,13 +200,16 @@ def _as_api_error(exc: Exception) -> errors.ApiError | None:
 def api_handler(route: Callable[[Request], Response]) -> Callable[[dict[str, Any], Any], Response]:
     """Turn `route(Request) -> Response` into a Lambda handler for HTTP API events.
 
-    Logs carry the API request id as correlation id; metrics are flushed after every call.
+    Every `/users/{user_id}/...` request is checked against the caller's token first (see
+    `auth`), so no handler can forget it. Logs carry the API request id as correlation id;
+    metrics are flushed after every call.
     """
 
     def handle(event: dict[str, Any], context: Any) -> Response:
         request: Request | None = None
         try:
             request = Request.from_event(event)
+            auth.check_owner(request.path_params, request.claims)
             return route(request)
         except errors.ApiError as error:
             logger.info("Request rejected", extra={"status": error.status, "error": error.message})

@@ -242,7 +242,7 @@ def record_click(short_code: str) -> Link:
     except ClientError as error:
         if not dynamo.is_condition_failure(error):
             raise
-        if error.response.get("Item"):
+        if dynamo.item_at_failure(error) is not None:
             raise errors.Gone("This link has expired") from None
         raise errors.NotFound("No link with this code") from None
     return _from_item(response["Attributes"])

@@ -1,0 +1,16 @@
+"""Identifiers that sort by creation time (ULIDs), so a table's sort key orders items by age."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ID_PATTERN = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+
+
+def new_id() -> str:
+    """A 26-character ULID: 48 bits of milliseconds, then 80 random bits, in Crockford base32."""
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))

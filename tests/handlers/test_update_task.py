@@ -1,0 +1,108 @@
+"""PATCH and PUT /users/{user_id}/tasks/{task_id}, through UpdateTaskFunction: fields, versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.tasks_api import TasksApi
+
+MISSING = "01JDX3Q8V2M7Z5K9N4R6T8W0YA"
+
+
+@pytest.fixture
+def task(tasks_api: TasksApi) -> dict[str, Any]:
+    task: dict[str, Any] = tasks_api.create(
+        "u1", {"title": "original", "description": "d", "due_date": "2027-01-01"}
+    ).body
+    return task
+
+
+def test_patch_changes_only_the_fields_sent_and_bumps_the_version(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    reply = tasks_api.update("u1", task["task_id"], {"status": "done", "version": 1})
+
+    assert reply.status == 200
+    assert reply.body == {**task, "status": "done", "version": 2, "updated_at": reply.body["updated_at"]}
+    assert tasks_api.get("u1", task["task_id"]).body == reply.body
+
+
+def test_patch_with_null_due_date_clears_it(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    reply = tasks_api.update("u1", task["task_id"], {"due_date": None, "version": 1})
+
+    assert reply.status == 200
+    assert reply.body["due_date"] is None
+
+
+def test_put_replaces_every_editable_field(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    reply = tasks_api.update("u1", task["task_id"], {"title": "new", "version": 1}, method="PUT")
+
+    assert reply.status == 200
+    assert reply.body["title"] == "new"
+    assert reply.body["description"] == ""
+    assert reply.body["status"] == "pending"
+    assert reply.body["due_date"] is None
+    assert reply.body["created_at"] == task["created_at"]
+
+
+def test_put_without_title_is_400(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    reply = tasks_api.update("u1", task["task_id"], {"status": "done", "version": 1}, method="PUT")
+
+    assert reply.status == 400
+    assert reply.body == {"error": "Missing field: title"}
+
+
+def test_stale_version_is_409_with_the_current_task(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    first = tasks_api.update("u1", task["task_id"], {"title": "first", "version": 1})
+
+    reply = tasks_api.update("u1", task["task_id"], {"title": "second", "version": 1})
+
+    assert reply.status == 409
+    assert reply.body["task"] == first.body
+    assert "version 2" in reply.body["error"]
+    assert tasks_api.get("u1", task["task_id"]).body["title"] == "first"
+
+
+def test_update_is_one_dynamodb_call_even_when_stale(
+    tasks_api: TasksApi, task: dict[str, Any], dynamodb_calls: list[str]
+) -> None:
+    dynamodb_calls.clear()
+    tasks_api.update("u1", task["task_id"], {"title": "x", "version": 1})
+    tasks_api.update("u1", task["task_id"], {"title": "y", "version": 1})
+
+    assert dynamodb_calls == ["UpdateItem", "UpdateItem"]
+
+
+def test_update_of_a_missing_task_is_404_and_creates_nothing(tasks_api: TasksApi) -> None:
+    reply = tasks_api.update("u1", MISSING, {"title": "x", "version": 1})
+
+    assert reply.status == 404
+    assert tasks_api.get("u1", MISSING).status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"title": "x"}, "Missing field: version"),
+        ({"version": 1}, "Nothing to update"),
+        ({"title": "x", "version": "1"}, "version must be a positive whole number"),
+        ({"title": "x", "version": 0}, "version must be a positive whole number"),
+        ({"title": "x", "version": True}, "version must be a positive whole number"),
+        ({"user_id": "u2", "version": 1}, "user_id cannot be set or changed"),
+        ({"task_id": MISSING, "version": 1}, "task_id cannot be set or changed"),
+        ({"created_at": "2020-01-01T00:00:00Z", "version": 1}, "created_at cannot be set or changed"),
+        ({"updated_at": "2020-01-01T00:00:00Z", "version": 1}, "updated_at cannot be set or changed"),
+        ({"owner": "me", "version": 1}, "Unknown field(s): owner"),
+        ({"title": "", "version": 1}, "title must be 1 to 200 characters"),
+        ({"status": "closed", "version": 1}, "status must be one of"),
+        ({"due_date": "2027-13-01", "version": 1}, "due_date must be an ISO 8601 date"),
+    ],
+)
+def test_invalid_update_is_400_and_changes_nothing(
+    tasks_api: TasksApi, task: dict[str, Any], body: dict[str, Any], message: str
+) -> None:
+    reply = tasks_api.update("u1", task["task_id"], body)
+
+    assert reply.status == 400
+    assert message in reply.body["error"]
+    assert tasks_api.get("u1", task["task_id"]).body == task

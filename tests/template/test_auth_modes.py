@@ -1,0 +1,62 @@
+"""AuthMode decides, per deployment, whether every /users route has a JWT authorizer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.rendered import rendered
+
+
+def operations(output: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    body = output["Resources"]["HttpApi"]["Properties"]["Body"]
+    return {
+        (method.upper(), path): operation
+        for path, methods in body["paths"].items()
+        for method, operation in methods.items()
+        if method != "parameters"
+    }
+
+
+def test_cognito_mode_puts_the_jwt_authorizer_on_every_users_route_and_only_there() -> None:
+    output = rendered({"AuthMode": "cognito"})
+
+    ops = operations(output)
+    users_routes = {key for key in ops if key[1].startswith("/users/")}
+    assert len(users_routes) == 6
+    for key, operation in ops.items():
+        if key in users_routes:
+            assert operation["security"] == [{"CognitoJwt": []}], key
+            assert "x-amazon-apigateway-integration" in operation, key
+        else:
+            assert "security" not in operation, key  # Links stay public
+    scheme = output["Resources"]["HttpApi"]["Properties"]["Body"]["components"]["securitySchemes"]["CognitoJwt"]
+    authorizer = scheme["x-amazon-apigateway-authorizer"]
+    assert authorizer["type"] == "jwt"
+    assert authorizer["identitySource"] == "$request.header.Authorization"
+    assert authorizer["jwtConfiguration"]["audience"] == [{"Ref": "UserPoolClient"}]
+    assert "${UserPool}" in authorizer["jwtConfiguration"]["issuer"]["Fn::Sub"]
+    assert output["Resources"]["UserPool"]["Type"] == "AWS::Cognito::UserPool"
+    assert {"UserPoolId", "UserPoolClientId"} <= set(output["Outputs"])
+
+
+def test_none_mode_has_no_authorizer_and_no_user_pool() -> None:
+    output = rendered({"AuthMode": "none"})
+
+    for key, operation in operations(output).items():
+        assert "security" not in operation, key
+    assert not output["Resources"]["HttpApi"]["Properties"]["Body"].get("components", {}).get("securitySchemes")
+    assert "UserPool" not in output["Resources"]
+    assert "UserPoolClient" not in output["Resources"]
+    assert "UserPoolId" not in output["Outputs"]
+
+
+def test_functions_learn_the_auth_mode_from_the_template() -> None:
+    for mode in ("cognito", "none"):
+        functions = {
+            name: resource
+            for name, resource in rendered({"AuthMode": mode})["Resources"].items()
+            if resource["Type"] == "AWS::Lambda::Function"
+        }
+        assert functions
+        for name, function in functions.items():
+            assert function["Properties"]["Environment"]["Variables"]["AUTH_MODE"] == {"Ref": "AuthMode"}, name
