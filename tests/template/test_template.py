@@ -8,18 +8,31 @@ import pytest
 
 from tests.support.template import functions, resources, template
 
-# Each function, the table it may touch and the only actions it calls on it.
-DYNAMODB_ACCESS = {
-    "ShortenLinkFunction": ("LinksTable", {"dynamodb:PutItem"}),
-    "RedirectLinkFunction": ("LinksTable", {"dynamodb:UpdateItem"}),
-    "LinkStatsFunction": ("LinksTable", {"dynamodb:GetItem"}),
-    "CreateTaskFunction": ("TasksTable", {"dynamodb:PutItem"}),
-    "ListTasksFunction": ("TasksTable", {"dynamodb:Query"}),
-    "GetTaskFunction": ("TasksTable", {"dynamodb:GetItem"}),
-    "UpdateTaskFunction": ("TasksTable", {"dynamodb:UpdateItem"}),
-    "DeleteTaskFunction": ("TasksTable", {"dynamodb:DeleteItem"}),
+
+def table(logical_id: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+# Exactly what each function may do: one (actions, resource) pair per policy statement.
+# A new function, action or resource shows up here first, in review.
+PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
+    "ShortenLinkFunction": [({"dynamodb:PutItem"}, table("LinksTable"))],
+    "RedirectLinkFunction": [({"dynamodb:UpdateItem"}, table("LinksTable"))],
+    "LinkStatsFunction": [({"dynamodb:GetItem"}, table("LinksTable"))],
+    "CreateTaskFunction": [({"dynamodb:PutItem"}, table("TasksTable"))],
+    "ListTasksFunction": [({"dynamodb:Query"}, table("TasksTable"))],
+    "GetTaskFunction": [({"dynamodb:GetItem"}, table("TasksTable"))],
+    "UpdateTaskFunction": [({"dynamodb:UpdateItem"}, table("TasksTable"))],
+    "DeleteTaskFunction": [({"dynamodb:DeleteItem"}, table("TasksTable"))],
 }
+# The table each function reads its name from, and the variable it reads.
 TABLE_VARIABLES = {"LinksTable": "LINKS_TABLE", "TasksTable": "TASKS_TABLE"}
+TABLES = {
+    name: resource["Fn::GetAtt"][0]
+    for name, statements in PERMISSIONS.items()
+    for _, resource in statements
+    if isinstance(resource, dict) and resource.get("Fn::GetAtt", [""])[0] in TABLE_VARIABLES
+}
 
 
 def test_functions_run_python313_on_arm64_with_json_logs_and_tracing() -> None:
@@ -33,37 +46,35 @@ def test_functions_run_python313_on_arm64_with_json_logs_and_tracing() -> None:
     assert globals_["Timeout"] <= 29  # below API Gateway's integration timeout
 
 
-def test_every_function_is_in_the_access_table() -> None:
-    assert set(functions()) == set(DYNAMODB_ACCESS)
+def test_every_function_is_in_the_permissions_table() -> None:
+    assert set(functions()) == set(PERMISSIONS)
 
 
-@pytest.mark.parametrize("name", sorted(DYNAMODB_ACCESS))
-def test_each_function_may_only_call_its_own_actions_on_its_own_table(name: str) -> None:
-    table, actions = DYNAMODB_ACCESS[name]
-    policies = functions()[name]["Properties"]["Policies"]
+@pytest.mark.parametrize("name", sorted(PERMISSIONS))
+def test_each_function_may_do_exactly_what_it_needs_and_nothing_more(name: str) -> None:
+    policies = functions()[name]["Properties"].get("Policies", [])
 
     statements = [statement for policy in policies for statement in policy["Statement"]]
 
-    granted: set[str] = set()
+    granted = []
     for statement in statements:
         assert statement["Effect"] == "Allow"
-        statement_actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        assert all("*" not in action for action in statement_actions), statement
-        assert statement["Resource"] == {"Fn::GetAtt": [table, "Arn"]}, statement
-        granted.update(statement_actions)
-    assert granted == actions
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), statement
+        assert statement["Resource"] != "*", statement
+        granted.append((set(actions), statement["Resource"]))
+    assert granted == PERMISSIONS[name]
 
 
-@pytest.mark.parametrize("name", sorted(DYNAMODB_ACCESS))
+@pytest.mark.parametrize("name", sorted(TABLES))
 def test_each_function_gets_its_table_name_from_the_template(name: str) -> None:
-    table, _ = DYNAMODB_ACCESS[name]
     variables = functions()[name]["Properties"]["Environment"]["Variables"]
 
-    assert variables[TABLE_VARIABLES[table]] == {"Ref": table}
-    assert set(TABLE_VARIABLES.values()) & set(variables) == {TABLE_VARIABLES[table]}
+    assert variables[TABLE_VARIABLES[TABLES[name]]] == {"Ref": TABLES[name]}
+    assert set(TABLE_VARIABLES.values()) & set(variables) == {TABLE_VARIABLES[TABLES[name]]}
 
 
-@pytest.mark.parametrize("name", sorted(DYNAMODB_ACCESS))
+@pytest.mark.parametrize("name", sorted(PERMISSIONS))
 def test_each_function_has_a_log_group_with_retention(name: str) -> None:
     log_groups = [
         props["Properties"]
