@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from devserver.stack import Stack
 from tests.support.rendered import rendered
 
 
@@ -60,3 +63,14 @@ def test_functions_learn_the_auth_mode_from_the_template() -> None:
         assert functions
         for name, function in functions.items():
             assert function["Properties"]["Environment"]["Variables"]["AUTH_MODE"] == {"Ref": "AuthMode"}, name
+
+
+@pytest.mark.parametrize("mode", ["cognito", "none"])
+def test_sam_clis_local_api_reader_understands_the_template_in_both_modes(mode: str) -> None:
+    # `sam local start-api` and `make run` read routes through this; it does not resolve
+    # intrinsics inside DefinitionBody, so a misplaced !If there breaks both.
+    routes = Stack(parameters={"AuthMode": mode}).api.routes
+
+    paths = {(method, route.path) for route in routes for method in route.methods}
+    assert ("POST", "/users/{user_id}/tasks") in paths
+    assert ("GET", "/{shortCode}") in paths
