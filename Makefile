@@ -19,8 +19,9 @@ AWS_OFFLINE := AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_DEFAU
 ENV ?= dev
 FUNCTION ?= RedirectLinkFunction
 EVENT ?= events/redirect_link.json
+PORT ?= 3000
 
-.PHONY: help venv test lint format typecheck validate build deploy invoke lock clean
+.PHONY: help venv test lint format typecheck validate build deploy invoke run sam-local lock clean browser
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,13 +35,20 @@ $(STAMP): requirements-dev.txt src/layers/common/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-test: lint ## every check: lint, types, template, handler and end-to-end tests
+test: lint browser ## every check: lint, types, template, handler, end-to-end and browser tests
 	$(BIN)/python -m pytest
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+browser: ## Debian's Chromium for the browser tests (apt-get, as root); never a downloaded browser
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "apt-get could not install chromium: browser tests will be skipped" >&2; \
+	else echo "No /usr/bin/chromium and no way to install it (needs apt-get as root): browser tests will be skipped" >&2; fi
 
 format: venv ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
@@ -59,6 +67,12 @@ deploy: build ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS
 
 invoke: build ## run one function in Docker: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json
 	$(BIN)/sam local invoke $(FUNCTION) -e $(EVENT)
+
+run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS: make run [PORT=8080] [SEED=1]
+	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed)
+
+sam-local: build ## needs Docker: the emulator plus sam local start-api pointed at it: make sam-local [PORT=3000]
+	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --port $(PORT)
 
 lock: ## re-pin requirements-dev.txt from requirements-dev.in (in a throwaway venv)
 	@rm -rf /tmp/lock-venv && $(PYTHON313) -m venv /tmp/lock-venv

@@ -16,15 +16,14 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from devserver.stack import Stack
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
-REGION = "us-east-1"
-# moto accepts any credentials; these keep boto3 from looking for real ones.
-ACCESS_KEY_ID = SECRET_ACCESS_KEY = "local"  # noqa: S105 - not a secret: moto accepts anything
+__all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "Emulator"]
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

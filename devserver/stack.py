@@ -42,6 +42,19 @@ class LocalFunction:
     def handler_name(self) -> str:
         return self.handler.rsplit(".", 1)[1]
 
+    @classmethod
+    def from_invoke_config(cls, config: Any, root: Path) -> LocalFunction:
+        """From the `FunctionConfig` SAM's `LocalLambdaRunner` hands its runtime on every invoke."""
+        return cls(
+            name=config.name,
+            code_dir=Path(config.code_abs_path),
+            handler=config.handler or "app.handler",
+            layer_dirs=tuple(_layer_dir(root / layer.codeuri) for layer in config.layers),
+            timeout=int(config.timeout or 3),
+            memory=int(config.memory or 128),
+            environment={key: str(value) for key, value in config.env_vars.resolve().items()},
+        )
+
 
 class Stack:
     """Functions, API routes and resources of the template, with parameters resolved."""
@@ -79,16 +92,7 @@ class Stack:
         fn: Function | None = self.function_provider.get(name)
         if fn is None:
             raise KeyError(f"No function {name!r} in {self.template.name}")
-        config = self._runner.get_invoke_config(fn)
-        return LocalFunction(
-            name=fn.name,
-            code_dir=Path(config.code_abs_path),
-            handler=fn.handler or "app.handler",
-            layer_dirs=tuple(_layer_dir(self.root / layer.codeuri) for layer in fn.layers),
-            timeout=int(fn.timeout or 3),
-            memory=int(fn.memory or 128),
-            environment={key: str(value) for key, value in config.env_vars.resolve().items()},
-        )
+        return LocalFunction.from_invoke_config(self._runner.get_invoke_config(fn), self.root)
 
 
 def _layer_dir(codeuri: Path) -> Path:

@@ -1,0 +1,114 @@
+"""`python -m devserver` (`make run`): the template's HTTP API on this machine, on an embedded AWS emulator.
+
+Start-up: the emulator (moto, in this process), the template's tables and buckets, SAM's local API
+service with the warm-process runtime, then the HTTP server. Ctrl-C or SIGTERM stops the server
+and kills every worker before exiting; a worker also exits by itself if this process dies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+
+STARTED = time.perf_counter()
+
+# Imported after the clock starts: these imports are most of the start-up time.
+from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
+
+from devserver.emulator import Emulator  # noqa: E402
+from devserver.gateway import create_gateway, route_lines  # noqa: E402
+from devserver.local_aws import emulator_environment  # noqa: E402
+from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
+from devserver.seed import seed  # noqa: E402
+from devserver.stack import TEMPLATE, Stack  # noqa: E402
+
+
+class _AccessLog(WSGIRequestHandler):
+    """One plain line per request (Werkzeug's own adds colour codes, which garble logs in files)."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logging.getLogger("devserver.access").info('%s "%s" %s', self.address_string(), self.requestline, code)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="0 picks a free port")
+    parser.add_argument("--template", type=Path, default=TEMPLATE)
+    parser.add_argument("--emulator-port", type=int, default=0, help="the emulator's port (default: a free one)")
+    parser.add_argument("--seed", action="store_true", default=os.environ.get("SEED") == "1", help="add demo links")
+    parser.add_argument("--workers", type=int, default=DEFAULT_POOL_SIZE, help="warm processes per function, at most")
+    parser.add_argument(
+        "--no-prewarm", dest="prewarm", action="store_false", help="start workers on first request only"
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser.parse_args(argv)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout)
+    # SAM CLI logs a warning per route for things that are fine here (the JWT authorizer SAM
+    # cannot emulate, 'No Content-Type given', an empty body on a redirect): keep its errors only.
+    logging.getLogger("samcli").setLevel(logging.ERROR)
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in environment variables."
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    _configure_logging(args.log_level)
+    emulator = Emulator(host="127.0.0.1", port=args.emulator_port).start()
+    # This process's own clients (and SAM's credential lookup) use the emulator and dummy credentials.
+    os.environ.update(emulator_environment(emulator.endpoint))
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+
+    stack = Stack(args.template.resolve())
+    emulator.create_resources(stack)
+    runtime = WarmRuntime(stack.root, emulator.endpoint, pool_size=args.workers)
+    atexit.register(runtime.close)
+    gateway = create_gateway(stack, runtime, host=args.host, port=args.port)
+    server = make_server(args.host, args.port, gateway.app, threaded=True, request_handler=_AccessLog)
+    gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
+    base_url = f"http://{args.host}:{server.server_port}"
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    serving.start()
+    for line in route_lines(gateway, base_url):
+        print(line)
+    print(f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})")
+    print(f"Running on {base_url} in {time.perf_counter() - STARTED:.1f} s (Ctrl-C to stop)", flush=True)
+
+    if args.seed:
+        for line in seed(gateway.app, base_url):
+            print(line, flush=True)
+    if args.prewarm:
+        threading.Thread(
+            target=runtime.prewarm, args=(stack.functions().values(),), name="prewarm", daemon=True
+        ).start()
+
+    stop.wait()
+    print("Stopping: closing the server and the function workers", flush=True)
+    server.shutdown()
+    runtime.close()
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

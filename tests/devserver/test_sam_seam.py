@@ -1,0 +1,146 @@
+"""The SAM CLI internals `make run` builds on (aws-sam-cli is pinned): an upgrade that moves them fails here, loudly.
+
+See ../shared/notes/sam-cli-local-api-seam.md. Checked: the classes and the parameters we pass,
+the methods the gateway overrides, how `LocalLambdaRunner` calls a runtime (and with what), the
+payload v2 event of an HTTP API route, and SAM's own answers that the gateway replaces.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from importlib.metadata import version
+from typing import Any
+
+import pytest
+from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+from samcli.lib.providers.api_provider import ApiProvider
+from samcli.lib.providers.sam_function_provider import SamFunctionProvider
+from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+from samcli.local.apigw.event_constructor import construct_v2_event_http
+from samcli.local.apigw.local_apigw_service import LocalApigwService
+from samcli.local.apigw.route import Route
+
+from devserver.gateway import Gateway
+from devserver.stack import Stack
+
+
+class RecordingRuntime:
+    """A runtime that records how it is called and answers with a fixed result."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
+        self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def invoke(self, *args: Any, **kwargs: Any) -> None:
+        self.calls.append((args, kwargs))
+        kwargs["stdout"].write_str(json.dumps(self.result))
+
+
+def service(stack: Stack, runtime: Any, cls: type[LocalApigwService] = LocalApigwService) -> Any:
+    runner = LocalLambdaRunner(
+        local_runtime=runtime,
+        function_provider=stack.function_provider,
+        cwd=str(stack.root),
+        real_path=str(stack.root),
+        aws_region="us-east-1",
+    )
+    api = cls(api=stack.api, lambda_runner=runner, port=3000, host="127.0.0.1")
+    api.create()
+    return api
+
+
+def parameters(function: Any) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def test_aws_sam_cli_is_the_pinned_version() -> None:
+    assert version("aws-sam-cli") == "1.170.0"
+
+
+def test_the_constructors_take_the_arguments_we_pass() -> None:
+    assert {"template_file", "parameter_overrides"} <= set(parameters(SamLocalStackProvider.get_stacks))
+    assert parameters(SamFunctionProvider.__init__)[1] == "stacks"
+    assert {"stacks", "cwd"} <= set(parameters(ApiProvider.__init__))
+    assert {"local_runtime", "function_provider", "cwd", "real_path", "aws_region"} <= set(
+        parameters(LocalLambdaRunner.__init__)
+    )
+    assert {"api", "lambda_runner", "port", "host"} <= set(parameters(LocalApigwService.__init__))
+    assert {"flask_request", "port", "binary_types", "stage_name", "stage_variables", "route_key"} <= set(
+        parameters(construct_v2_event_http)
+    )
+    assert {"request_time_epoch", "request_time"} <= set(parameters(construct_v2_event_http))
+
+
+def test_the_methods_the_gateway_overrides_still_exist_with_the_same_shape() -> None:
+    for name in ("_request_handler", "_construct_error_handling", "_generate_lambda_event", "_v2_route_key"):
+        assert callable(getattr(LocalApigwService, name)), name
+        assert name in vars(LocalApigwService), name
+    assert parameters(LocalApigwService._generate_lambda_event) == [
+        "self", "flask_request", "route", "method", "endpoint"
+    ]  # fmt: skip
+    assert Route.HTTP == "HttpApi"
+
+
+def test_routes_come_from_the_template_with_cors(stack: Stack) -> None:
+    routes = {(route.path, route.function_name): route for route in stack.api.routes}
+
+    redirect = routes[("/{shortCode}", "RedirectLinkFunction")]
+    assert set(redirect.methods) == {"GET", "OPTIONS"}
+    assert redirect.event_type == Route.HTTP
+    assert redirect.payload_format_version in (None, "2.0")
+    assert stack.api.cors.allow_origin == "*"
+    assert stack.api.cors.max_age == 600
+
+
+def test_the_runner_calls_the_runtime_with_the_function_config_and_keyword_streams(stack: Stack) -> None:
+    runtime = RecordingRuntime({"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "ok"})
+    client = service(stack, runtime)._app.test_client()
+
+    response = client.get("/links/abc?tag=a&tag=b", headers={"X-Custom": "kept"})
+
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+    ((args, kwargs),) = runtime.calls
+    config, event_json, tenant_id = args
+    assert tenant_id is None
+    assert {"stdout", "stderr"} <= set(kwargs)
+    assert config.name == "LinkStatsFunction"
+    assert config.handler == "app.handler"
+    assert config.code_abs_path.endswith("src/functions/link_stats")
+    assert [layer.codeuri.rstrip("/").endswith("src/layers/common") for layer in config.layers] == [True]
+    assert config.timeout == 10
+    assert config.memory == 256
+    assert config.env_vars.resolve()["LINKS_TABLE"] == "LinksTable"
+    event = json.loads(event_json)
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "GET /links/{shortCode}"
+    assert event["rawPath"] == "/links/abc"
+    assert event["rawQueryString"] == "tag=a&tag=b"
+    assert event["pathParameters"] == {"shortCode": "abc"}
+    assert event["queryStringParameters"] == {"tag": "a,b"}
+    assert event["requestContext"]["http"]["method"] == "GET"
+    assert event["headers"]["X-Custom"] == "kept"  # SAM keeps the case; the gateway lower-cases
+
+
+@pytest.mark.parametrize(
+    ("result", "status"),
+    [
+        ({"errorMessage": "boom", "errorType": "ValueError", "stackTrace": []}, 500),
+        ({"errorMessage": "boom", "errorType": "ValueError", "stackTrace": [], "requestId": "x"}, 200),
+    ],
+)
+def test_sam_turns_only_the_exact_error_payload_into_a_500(stack: Stack, result: dict[str, Any], status: int) -> None:
+    client = service(stack, RecordingRuntime(result))._app.test_client()
+
+    assert client.get("/links/abc").status_code == status
+
+
+def test_sam_answers_unknown_routes_403_and_the_gateway_404(stack: Stack) -> None:
+    runtime = RecordingRuntime({})
+    sam = service(stack, runtime)._app.test_client()
+    ours = service(stack, runtime, Gateway)._app.test_client()
+
+    assert sam.get("/no/such/route").status_code == 403
+    assert ours.get("/no/such/route").status_code == 404
+    assert ours.get("/no/such/route").get_json() == {"message": "Not Found"}

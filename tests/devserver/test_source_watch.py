@@ -1,0 +1,33 @@
+"""The per-request change check: edits, new and removed files count; Python's own bytecode cache does not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from devserver.source_watch import fingerprint
+
+
+def test_edits_and_added_or_removed_files_change_the_fingerprint(tmp_path: Path) -> None:
+    handler = tmp_path / "app.py"
+    handler.write_text("x = 1\n")
+    before = fingerprint([tmp_path])
+
+    os.utime(handler, ns=(before[0] + 1_000_000, before[0] + 1_000_000))
+    edited = fingerprint([tmp_path])
+    (tmp_path / "extra.py").write_text("")
+    added = fingerprint([tmp_path])
+    (tmp_path / "extra.py").unlink()
+
+    assert len({before, edited, added}) == 3
+    assert fingerprint([tmp_path]) == edited
+
+
+def test_bytecode_caches_do_not_count(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("x = 1\n")
+    before = fingerprint([tmp_path])
+
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "app.cpython-313.pyc").write_bytes(b"")
+
+    assert fingerprint([tmp_path]) == before

@@ -1,0 +1,124 @@
+"""`python -m devserver` as a subprocess on a free port, for end-to-end tests and the benchmark.
+
+The server's console (its own lines and every function's logs) is read continuously by a thread:
+a full pipe would otherwise block the server, and tests assert on what it printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_APP = Path(__file__).resolve().parent / "fixture_app" / "template.yaml"
+_RUNNING = re.compile(r"Running on (http://\S+)")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class LocalStack:
+    """One `make run` server: `with LocalStack(template) as stack: requests.get(stack.url + "/x")`."""
+
+    def __init__(self, template: Path | None = None, *args: str, start_timeout: float = 30.0) -> None:
+        command = [sys.executable, "-m", "devserver", "--port", "0", *args]
+        if template is not None:
+            command += ["--template", str(template)]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("PORT", None)
+        env.pop("SEED", None)
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self._lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+        found = self.wait_for(_RUNNING, timeout=start_timeout)
+        match = _RUNNING.search(found)
+        assert match is not None
+        self.url = match.group(1)
+
+    def __enter__(self) -> LocalStack:
+        return self
+
+    def __exit__(self, *_: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self._lines)
+
+    def output_since(self, mark: int) -> str:
+        with self._changed:
+            return "".join(self._lines[mark:])
+
+    def mark(self) -> int:
+        """A position in the output, for `output_since`/`wait_for(since=...)`."""
+        with self._changed:
+            return len(self._lines)
+
+    def wait_for(self, pattern: re.Pattern[str] | str, timeout: float = 10.0, since: int = 0) -> str:
+        """The first output line (after `since`) matching `pattern`; fails if none comes in time."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self._lines[since:]:
+                    if regex.search(line):
+                        return line
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.process.poll() is not None:
+                    raise AssertionError(f"No output line matching {regex.pattern!r}; output:\n{''.join(self._lines)}")
+                self._changed.wait(min(remaining, 0.5))
+
+    def worker_pids(self) -> set[int]:
+        """The server's child processes (its function workers), from /proc."""
+        children: set[int] = set()
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            try:
+                children.update(int(pid) for pid in (task / "children").read_text().split())
+            except FileNotFoundError:  # the thread ended while we looked
+                continue
+        return children
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Signal the server and wait for it to exit; its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                raise
+        return self.process.returncode
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self._lines.append(line)
+                self._changed.notify_all()
+
+
+def is_running(pid: int) -> bool:
+    """True while `pid` is a live process (a zombie waiting to be reaped does not count)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")

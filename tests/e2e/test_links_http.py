@@ -1,0 +1,141 @@
+"""The Links contract over real HTTP, against `python -m devserver` serving the repo's template."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+import requests
+
+from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from tests.e2e.conftest import LinksStack
+
+pytestmark = pytest.mark.e2e
+
+
+def shorten(url: str, body: dict[str, str | int]) -> requests.Response:
+    return requests.post(f"{url}/shorten", json=body, timeout=30)
+
+
+def test_create_returns_201_with_a_short_url_on_this_server(links_stack: LinksStack) -> None:
+    response = shorten(links_stack.url, {"url": "https://example.com/a"})
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["longUrl"] == "https://example.com/a"
+    assert body["shortUrl"] == f"{links_stack.url}/{body['shortCode']}"
+
+
+def test_redirect_is_a_301_with_location_and_private_cache(links_stack: LinksStack) -> None:
+    code = shorten(links_stack.url, {"url": "https://example.com/r"}).json()["shortCode"]
+
+    response = requests.get(f"{links_stack.url}/{code}", allow_redirects=False, timeout=30)
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://example.com/r"
+    assert response.headers["Cache-Control"] == "private, max-age=90"
+
+
+def test_stats_count_every_redirect_exactly(links_stack: LinksStack) -> None:
+    code = shorten(links_stack.url, {"url": "https://example.com/s", "alias": "counted"}).json()["shortCode"]
+    for _ in range(3):
+        requests.get(f"{links_stack.url}/{code}", allow_redirects=False, timeout=30)
+
+    stats = requests.get(f"{links_stack.url}/links/{code}", timeout=30)
+
+    assert stats.status_code == 200
+    assert stats.json()["clicks"] == 3
+    assert stats.json()["longUrl"] == "https://example.com/s"
+
+
+def test_unknown_code_is_a_404_json_error(links_stack: LinksStack) -> None:
+    response = requests.get(f"{links_stack.url}/nosuchcode", allow_redirects=False, timeout=30)
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert "error" in response.json()
+
+
+def test_unknown_code_is_a_404_page_for_a_browser(links_stack: LinksStack) -> None:
+    response = requests.get(f"{links_stack.url}/nosuchcode", headers={"Accept": "text/html"}, timeout=30)
+
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "<h1>" in response.text
+
+
+def test_expired_link_is_a_410_before_ttl_deletes_it(links_stack: LinksStack) -> None:
+    code = shorten(links_stack.url, {"url": "https://example.com/e", "expiresInDays": 1}).json()["shortCode"]
+    table = boto3.client(
+        "dynamodb",
+        endpoint_url=links_stack.emulator_endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+    table.update_item(
+        TableName="LinksTable",
+        Key={"shortCode": {"S": code}},
+        UpdateExpression="SET expiresAt = :past",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 60)}},
+    )
+
+    response = requests.get(f"{links_stack.url}/{code}", allow_redirects=False, timeout=30)
+
+    assert response.status_code == 410
+    assert "error" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [("not json", "application/json"), ('{"url": 42}', "application/json"), ("[]", "application/json")],
+)
+def test_bad_input_is_a_400_with_an_error(links_stack: LinksStack, body: str, content_type: str) -> None:
+    response = requests.post(
+        f"{links_stack.url}/shorten", data=body, headers={"Content-Type": content_type}, timeout=30
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/no/such/route"), ("DELETE", "/shorten"), ("POST", "/links/x")])
+def test_unknown_route_or_method_is_api_gateways_404(links_stack: LinksStack, method: str, path: str) -> None:
+    response = requests.request(method, f"{links_stack.url}{path}", timeout=30)
+
+    assert response.status_code == 404
+    assert response.json() == {"message": "Not Found"}
+
+
+def test_cors_preflight_answers_with_the_templates_cors_settings(links_stack: LinksStack) -> None:
+    response = requests.options(
+        f"{links_stack.url}/shorten",
+        headers={
+            "Origin": "https://app.example.com",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+        timeout=30,
+    )
+
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "content-type" in response.headers["Access-Control-Allow-Headers"]
+    assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_seeded_demo_link_redirects(links_stack: LinksStack) -> None:
+    response = requests.get(f"{links_stack.url}/demo", allow_redirects=False, timeout=30)
+
+    assert response.status_code == 301
+    assert response.headers["Location"] == "https://aws.amazon.com/serverless/sam/"
+
+
+def test_start_up_prints_every_route_with_its_url(links_stack: LinksStack) -> None:
+    output = links_stack.stack.output
+
+    assert f"Mounting ShortenLinkFunction at {links_stack.url}/shorten [POST, OPTIONS]" in output
+    assert f"Mounting RedirectLinkFunction at {links_stack.url}/{{shortCode}} [GET, OPTIONS]" in output
+    assert f"Mounting LinkStatsFunction at {links_stack.url}/links/{{shortCode}} [GET, OPTIONS]" in output

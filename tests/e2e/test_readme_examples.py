@@ -1,0 +1,127 @@
+"""Every `curl` example in README.md runs, in order, against a real `make run` server: the README cannot drift.
+
+The conventions README.md follows (keep them when editing it):
+
+- Collected: the lines of ```sh blocks that start with `curl` and use `http://127.0.0.1:3000`
+  (the `make run` address; it is replaced with the test server's). A line ending in `\\` continues
+  on the next one. Other commands (`make ...`, deployed `${API}` examples) are skipped.
+- Each command must exit 0 and get an HTTP status below 400, unless the comment line just above
+  it says otherwise with an arrow: `# An unknown code -> 404` or `# ... -> 4xx`.
+- A placeholder in capitals ending in `_ID` (e.g. `TASK_ID`) is replaced by that field in snake
+  case (`task_id`) from the latest JSON response that had it, so an example can use what an
+  earlier one created.
+- The server has the seed's demo links (`/demo`, `/docs`); an example may create the alias `hello`.
+
+Commands run with the real /usr/bin/curl, without a shell (shlex-split).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import LinksStack
+
+pytestmark = pytest.mark.e2e
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+BASE_URL = "http://127.0.0.1:3000"
+_EXPECTED = re.compile(r"->\s*([1-5](?:\d\d|xx))\b")
+_PLACEHOLDER = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ID)\b")
+_STATUS_MARK = "\n@@status@@"
+
+
+@dataclass(frozen=True)
+class Example:
+    command: str
+    expected: str | None  # "404", "4xx", or None for "below 400"
+    line: int
+
+
+def readme_examples(text: str) -> list[Example]:
+    examples: list[Example] = []
+    in_sh = False
+    comment: str | None = None
+    pending: list[str] = []
+    start = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_sh = not in_sh and stripped == "```sh"
+            comment, pending = None, []
+            continue
+        if not in_sh:
+            continue
+        if pending:
+            pending.append(stripped.removesuffix("\\").strip())
+        elif stripped.startswith("curl"):
+            pending, start = [stripped.removesuffix("\\").strip()], number
+        else:
+            comment = stripped if stripped.startswith("#") else None
+            continue
+        if not stripped.endswith("\\"):
+            command = " ".join(pending)
+            pending = []
+            if BASE_URL in command:
+                match = _EXPECTED.search(comment or "")
+                examples.append(Example(command, match.group(1) if match else None, start))
+            comment = None
+    return examples
+
+
+def test_the_conventions_parse_a_sample_block() -> None:
+    sample = (
+        '```sh\n# Make one\ncurl -s -X POST http://127.0.0.1:3000/shorten \\\n  -d \'{"url": "x"}\'\n'
+        "# A missing code -> 404\ncurl -s http://127.0.0.1:3000/nope\n"
+        "curl -s ${API}shorten\n```\n```\ncurl -s http://127.0.0.1:3000/not-sh\n```\n"
+    )
+
+    assert readme_examples(sample) == [
+        Example('curl -s -X POST http://127.0.0.1:3000/shorten -d \'{"url": "x"}\'', None, 3),
+        Example("curl -s http://127.0.0.1:3000/nope", "404", 6),
+    ]
+
+
+def test_every_readme_curl_example_works_against_the_local_stack(links_stack: LinksStack) -> None:
+    examples = readme_examples(README.read_text()) if README.exists() else []
+    if not examples:
+        pytest.skip("README.md has no ```sh curl examples for http://127.0.0.1:3000 yet")
+    curl = shutil.which("curl") or "/usr/bin/curl"
+    known: dict[str, str] = {}
+    for example in examples:
+        command = example.command.replace(BASE_URL, links_stack.url)
+        command = _PLACEHOLDER.sub(lambda m: known.get(m.group(1).lower(), m.group(1)), command)
+        args = shlex.split(command)
+        result = subprocess.run(
+            [curl, *args[1:], "--max-time", "30", "-w", _STATUS_MARK + "%{http_code}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        where = f"README.md line {example.line}: {example.command}"
+        assert result.returncode == 0, f"{where}\ncurl exited {result.returncode}: {result.stderr}"
+        output, _, status = result.stdout.rpartition(_STATUS_MARK)
+        if example.expected is None:
+            assert int(status) < 400, f"{where}\ngot {status}: {output}"
+        else:
+            assert re.fullmatch(example.expected.replace("x", r"\d"), status), f"{where}\ngot {status}: {output}"
+        known.update(_ids(output))
+
+
+def _ids(output: str) -> dict[str, str]:
+    """`*_id` fields of a JSON response (its body: after the headers when curl showed them)."""
+    body = output.rsplit("\r\n\r\n", maxsplit=1)[-1]
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {key: str(item) for key, item in value.items() if key.endswith("_id") and isinstance(item, str | int)}

@@ -1,0 +1,70 @@
+"""Editing a handler or the layer takes effect on the next request, without restarting the server.
+
+The server runs from a copy of the repo's template and src/ in a temporary folder, so the test can
+edit the code freely.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.local_stack import ROOT, LocalStack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def app_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("app")
+    shutil.copy(ROOT / "template.yaml", folder / "template.yaml")
+    shutil.copytree(ROOT / "src", folder / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def stack(app_copy: Path) -> Iterator[LocalStack]:
+    with LocalStack(app_copy / "template.yaml", "--no-prewarm") as stack:
+        yield stack
+
+
+def cold_starts(output: str, function: str) -> int:
+    return len(re.findall(rf'"function_name":"{function}"[^\n]*"cold_start":true|Init Duration', output))
+
+
+def test_a_handler_edit_is_served_by_the_next_request_and_then_stays_warm(stack: LocalStack, app_copy: Path) -> None:
+    assert requests.get(f"{stack.url}/links/x", timeout=30).status_code == 404
+    handler = app_copy / "src" / "functions" / "link_stats" / "app.py"
+    handler.write_text(
+        "def handler(event, context):\n"
+        "    code = event['pathParameters']['shortCode']\n"
+        "    return {'statusCode': 200, 'headers': {'Content-Type': 'text/plain'}, 'body': 'edited ' + code}\n"
+    )
+    mark = stack.mark()
+
+    first = requests.get(f"{stack.url}/links/x", timeout=30)
+    second = requests.get(f"{stack.url}/links/y", timeout=30)
+
+    assert (first.status_code, first.text) == (200, "edited x")
+    assert (second.status_code, second.text) == (200, "edited y")
+    stack.wait_for("LinkStatsFunction: code changed", since=mark)
+    assert stack.output_since(mark).count("Init Duration") == 1  # one cold start for the edit, not one per request
+
+
+def test_a_layer_edit_is_served_by_the_next_request(stack: LocalStack, app_copy: Path) -> None:
+    assert "X-Edited" not in requests.get(f"{stack.url}/nosuchcode", timeout=30).headers
+    http = app_copy / "src" / "layers" / "common" / "common" / "http.py"
+    source = http.read_text()
+    marker = '"X-Content-Type-Options": "nosniff",\n            **(headers or {}),'
+    assert marker in source  # json_response's headers, which every JSON error uses
+    http.write_text(source.replace(marker, '"X-Edited": "yes",\n            ' + marker, 1))
+
+    response = requests.get(f"{stack.url}/nosuchcode", timeout=30)
+
+    assert response.status_code == 404
+    assert response.headers["X-Edited"] == "yes"
