@@ -80,6 +80,11 @@ def stats_event(code: str, **kwargs: Any) -> dict[str, Any]:
     return http_event("GET", f"/links/{code}", route="/links/{shortCode}", path_params={"shortCode": code}, **kwargs)
 
 
+def qr_event(code: str, **kwargs: Any) -> dict[str, Any]:
+    route = "/links/{shortCode}/qr.svg"
+    return http_event("GET", f"/links/{code}/qr.svg", route=route, path_params={"shortCode": code}, **kwargs)
+
+
 # The Tasks routes.
 def task_event(
     method: str, user_id: str, task_id: str | None = None, *, suffix: str = "", **kwargs: Any

@@ -49,3 +49,9 @@ def test_every_layer_module_has_a_valid_unchecked_hash_pyc(build_dir: Path) -> N
         assert header[:4] == importlib.util.MAGIC_NUMBER, f"{pyc}: not compiled by this Python"
         assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH_PYC, f"{pyc}: not unchecked-hash"
         assert header[8:16] == importlib.util.source_hash(source.read_bytes()), f"{pyc}: stale"
+
+
+def test_functions_ship_their_own_files_and_only_their_own_dependencies(build_dir: Path) -> None:
+    assert (build_dir / "WebPageFunction" / "index.html").is_file()  # the page, read at import
+    assert (build_dir / "LinkQrCodeFunction" / "segno" / "__init__.py").is_file()
+    assert not (build_dir / "LinkStatsFunction" / "segno").exists()

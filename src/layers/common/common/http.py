@@ -146,16 +146,43 @@ def no_content() -> Response:
     return {"statusCode": 204, "headers": {}, "body": ""}
 
 
-def html_response(body: str, *, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """An HTML response that can load nothing and run nothing but what it carries inline."""
+# Error pages carry one inline style and no script; pages with scripts pass their own policy.
+ERROR_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+
+
+def html_response(
+    body: str,
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    csp: str = ERROR_PAGE_CSP,
+    max_age: int | None = None,
+) -> Response:
+    """An HTML response that can load and run only what `csp` allows (by default: nothing but
+    inline style); public caches may keep it for `max_age` seconds, else it is never stored."""
     return {
         "statusCode": status,
         "headers": {
             "Content-Type": "text/html; charset=utf-8",
-            "Cache-Control": "no-store",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "Cache-Control": f"public, max-age={max_age}" if max_age is not None else "no-store",
+            "Content-Security-Policy": csp,
             "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
             **(headers or {}),
+        },
+        "body": body,
+    }
+
+
+def svg_response(body: str, *, max_age: int) -> Response:
+    """An SVG image for public caches; opened on its own it may load and run nothing."""
+    return {
+        "statusCode": 200,
+        "headers": {
+            "Content-Type": "image/svg+xml",
+            "Cache-Control": f"public, max-age={max_age}",
+            "Content-Security-Policy": "default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
         },
         "body": body,
     }
