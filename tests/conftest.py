@@ -13,6 +13,7 @@ from devserver.emulator import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Emulato
 from devserver.stack import Stack
 from tests.support.functions import Handler, invoke, load_handler
 from tests.support.tasks_api import TasksApi
+from tests.support.uploads import Uploads
 
 # Before anything creates a boto3 client: never reach for real credentials or a real region.
 os.environ.update(
@@ -100,3 +101,10 @@ def dynamodb_calls(aws: Emulator) -> Iterator[list[str]]:
 def tasks_api(invoke_function: Invoke) -> TasksApi:
     """The Tasks API with the template's default local settings (AuthMode=none)."""
     return TasksApi(invoke_function)
+
+
+@pytest.fixture
+def uploads(stack: Stack, aws: Emulator, invoke_function: Invoke) -> Uploads:
+    """The attachment flow (request, upload, S3 event) on the template's bucket in the emulator."""
+    (bucket,) = (props["BucketName"] for props in stack.resources("AWS::S3::Bucket").values())
+    return Uploads(aws, invoke_function, bucket)

@@ -24,6 +24,7 @@ def test_the_seed_clients_request_creates_a_snake_case_task(tasks_api: TasksApi)
     task = reply.body
     assert set(task) == {
         "user_id", "task_id", "title", "description", "status", "due_date", "created_at", "updated_at", "version",
+        "attachments",
     }  # fmt: skip
     assert task["user_id"] == "user123"
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", task["task_id"])
@@ -32,6 +33,7 @@ def test_the_seed_clients_request_creates_a_snake_case_task(tasks_api: TasksApi)
     assert task["status"] == "pending"
     assert task["due_date"] is None
     assert task["version"] == 1
+    assert task["attachments"] == []
     assert task["created_at"] == task["updated_at"]
     assert reply.headers["Location"] == f"/users/user123/tasks/{task['task_id']}"
 

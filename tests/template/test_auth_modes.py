@@ -25,7 +25,7 @@ def test_cognito_mode_puts_the_jwt_authorizer_on_every_users_route_and_only_ther
 
     ops = operations(output)
     users_routes = {key for key in ops if key[1].startswith("/users/")}
-    assert len(users_routes) == 6
+    assert len(users_routes) == 7
     for key, operation in ops.items():
         if key in users_routes:
             assert operation["security"] == [{"CognitoJwt": []}], key

@@ -13,6 +13,17 @@ def table(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
+# The attachments bucket is named by the same !Sub everywhere (a !Ref would make a cycle).
+BUCKET_NAME = "${AWS::StackName}-attachments-${AWS::AccountId}-${AWS::Region}"
+BUCKET = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKET_NAME}"}
+
+
+def objects(*prefixes: str) -> Any:
+    """The ARN (or list of ARNs) of the attachments bucket's objects under each prefix."""
+    arns = [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKET_NAME}/{prefix}*"} for prefix in prefixes]
+    return arns[0] if len(arns) == 1 else arns
+
+
 # Exactly what each function may do: one (actions, resource) pair per policy statement.
 # A new function, action or resource shows up here first, in review.
 PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
@@ -22,10 +33,31 @@ PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
     "LinkQrCodeFunction": [({"dynamodb:GetItem"}, table("LinksTable"))],
     "WebPageFunction": [],
     "CreateTaskFunction": [({"dynamodb:PutItem"}, table("TasksTable"))],
-    "ListTasksFunction": [({"dynamodb:Query"}, table("TasksTable"))],
-    "GetTaskFunction": [({"dynamodb:GetItem"}, table("TasksTable"))],
+    "ListTasksFunction": [
+        ({"dynamodb:Query"}, table("TasksTable")),
+        ({"s3:GetObject"}, objects("uploads/", "thumbnails/")),
+    ],
+    "GetTaskFunction": [
+        ({"dynamodb:GetItem"}, table("TasksTable")),
+        ({"s3:GetObject"}, objects("uploads/", "thumbnails/")),
+    ],
     "UpdateTaskFunction": [({"dynamodb:UpdateItem"}, table("TasksTable"))],
     "DeleteTaskFunction": [({"dynamodb:DeleteItem"}, table("TasksTable"))],
+    "CreateAttachmentFunction": [
+        ({"dynamodb:UpdateItem"}, table("TasksTable")),
+        ({"s3:PutObject", "s3:PutObjectTagging"}, objects("uploads/")),
+    ],
+    "ProcessUploadFunction": [
+        ({"dynamodb:UpdateItem"}, table("TasksTable")),
+        ({"s3:ListBucket"}, BUCKET),
+        ({"s3:GetObject", "s3:PutObjectTagging"}, objects("uploads/")),
+        ({"s3:PutObject"}, objects("thumbnails/")),
+        ({"s3:DeleteObject"}, objects("uploads/", "thumbnails/")),
+    ],
+    "CleanupTaskFunction": [
+        ({"s3:ListBucket"}, BUCKET),
+        ({"s3:DeleteObject"}, objects("uploads/", "thumbnails/")),
+    ],
 }
 # The table each function reads its name from, and the variable it reads.
 TABLE_VARIABLES = {"LinksTable": "LINKS_TABLE", "TasksTable": "TASKS_TABLE"}
@@ -117,6 +149,7 @@ def test_routes_match_the_links_contract() -> None:
         ("PATCH", "/users/{user_id}/tasks/{task_id}"): "UpdateTaskFunction",
         ("PUT", "/users/{user_id}/tasks/{task_id}"): "UpdateTaskFunction",
         ("DELETE", "/users/{user_id}/tasks/{task_id}"): "DeleteTaskFunction",
+        ("POST", "/users/{user_id}/tasks/{task_id}/attachments"): "CreateAttachmentFunction",
     }
 
 

@@ -1,6 +1,6 @@
 """GET /users/{user_id}/tasks?limit=&next_token=&status=: one page of a user's tasks, newest first."""
 
-from common import http, tasks
+from common import http, storage, tasks
 
 
 @http.api_handler
@@ -11,5 +11,6 @@ def handler(request: http.Request) -> http.Response:
         limit=tasks.validate_page_size(request.query.get("limit")),
         next_token=request.query.get("next_token") or None,
         status=tasks.validate_status_filter(request.query.get("status")),
+        link=storage.download_url,
     )
     return http.json_response({"tasks": page, "next_token": next_token})

@@ -8,6 +8,8 @@ import time
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ID_PATTERN = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+# User ids come from the path (or the token's `sub`): they also name S3 key prefixes.
+USER_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def new_id() -> str:

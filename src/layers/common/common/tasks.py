@@ -2,7 +2,7 @@
 
 Item shape: `user_id` (partition key), `task_id` (sort key, a ULID, so newer sorts later),
 `title`, `description`, `status`, `due_date` (absent = none), `created_at`, `updated_at`,
-`version` (starts at 1, +1 per update: the optimistic lock).
+`version` (starts at 1, +1 per update: the optimistic lock), `attachments` (a map: see attachments.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from common import clock, dynamo, errors, ids, page_tokens
+from common import attachments, clock, dynamo, errors, ids, page_tokens
 
 TABLE_VARIABLE = "TASKS_TABLE"
 STATUSES = ("pending", "in_progress", "done")
@@ -24,7 +24,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 EDITABLE_FIELDS = ("title", "description", "status", "due_date")
 READ_ONLY_FIELDS = ("user_id", "task_id", "created_at", "updated_at")
-USER_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+USER_ID_PATTERN = ids.USER_ID_PATTERN
 _DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 type Task = dict[str, Any]
@@ -34,8 +34,11 @@ def _table() -> str:
     return dynamo.table_name(TABLE_VARIABLE)
 
 
-def _to_json(item: Mapping[str, Any]) -> Task:
+def _to_json(item: Mapping[str, Any], link: attachments.Linker | None = None) -> Task:
     values = dynamo.from_item(item)
+    files = attachments.list_json(
+        values["user_id"], values["task_id"], values.get("attachments"), now=clock.now_epoch(), link=link
+    )
     return {
         "user_id": values["user_id"],
         "task_id": values["task_id"],
@@ -46,6 +49,7 @@ def _to_json(item: Mapping[str, Any]) -> Task:
         "created_at": clock.iso(int(values["created_at"])),
         "updated_at": clock.iso(int(values["updated_at"])),
         "version": int(values["version"]),
+        "attachments": files,
     }
 
 
@@ -140,22 +144,23 @@ def create_task(user_id: str, fields: Mapping[str, Any]) -> Task:
         "created_at": now,
         "updated_at": now,
         "version": 1,
+        "attachments": {},  # present from the start, so adding one is a single SET of one entry
     }
     item = dynamo.to_item(values)
     dynamo.client.put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(task_id)")
     return _to_json(item)
 
 
-def get_task(user_id: str, task_id: str) -> Task:
-    """One task (a strongly consistent GetItem), or 404."""
+def get_task(user_id: str, task_id: str, *, link: attachments.Linker | None = None) -> Task:
+    """One task (a strongly consistent GetItem), or 404; `link` adds download URLs to ready attachments."""
     response = dynamo.client.get_item(TableName=_table(), Key=_key(user_id, task_id), ConsistentRead=True)
     if "Item" not in response:
         raise errors.NotFound("Task not found")
-    return _to_json(response["Item"])
+    return _to_json(response["Item"], link)
 
 
 def list_tasks(
-    user_id: str, *, limit: int, next_token: str | None, status: str | None
+    user_id: str, *, limit: int, next_token: str | None, status: str | None, link: attachments.Linker | None = None
 ) -> tuple[list[Task], str | None]:
     """One page of a user's tasks, newest first (one Query), and the token for the next page.
 
@@ -178,7 +183,7 @@ def list_tasks(
     response = dynamo.client.query(**query)
     last = response.get("LastEvaluatedKey")
     token = page_tokens.encode(user_id, last["task_id"]["S"]) if last else None
-    return [_to_json(item) for item in response.get("Items", [])], token
+    return [_to_json(item, link) for item in response.get("Items", [])], token
 
 
 def update_task(user_id: str, task_id: str, *, version: int, changes: Mapping[str, Any]) -> Task:

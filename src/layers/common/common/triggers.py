@@ -1,0 +1,74 @@
+"""Handlers for events that are not HTTP requests: S3 notifications and DynamoDB stream batches.
+
+`event_handler` gives them what `http.api_handler` gives API routes, minus the error mapping:
+structured logs with the Lambda context, cold start and metrics. An exception is not turned into
+a response here: it fails the invocation, so Lambda retries it and, in the end, hands it to the
+function's on-failure destination, where the alarm sees it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from common.observability import logger, metrics
+
+type Handler[R] = Callable[[dict[str, Any], Any], R]
+
+
+def event_handler[R](handler: Handler[R]) -> Handler[R]:
+    """Wrap a Lambda handler for a non-HTTP event: logger context (state cleared per invocation)
+    and metrics flushed after every call; exceptions propagate."""
+    instrumented = logger.inject_lambda_context(clear_state=True)(metrics.log_metrics(handler))
+    return functools.wraps(handler)(instrumented)
+
+
+@dataclass(frozen=True)
+class S3Object:
+    """One object an S3 `ObjectCreated` notification is about."""
+
+    bucket: str
+    key: str  # decoded: S3 sends keys URL-encoded ("+" for space; moto even encodes "/")
+    etag: str | None  # the version the event is about: a later upload to the same key has another
+    size: int
+
+
+def s3_objects(event: Mapping[str, Any]) -> Iterator[S3Object]:
+    """The created objects an S3 notification names. The `s3:TestEvent` S3 sends when a
+    notification is configured has no `Records`, and yields nothing."""
+    if event.get("Event") == "s3:TestEvent":
+        logger.info("Skipping the S3 test event")
+        return
+    for record in event.get("Records") or []:
+        if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
+            logger.warning("Skipping a record that is not ObjectCreated", extra={"eventName": record.get("eventName")})
+            continue
+        s3 = record["s3"]
+        yield S3Object(
+            bucket=s3["bucket"]["name"],
+            key=unquote_plus(s3["object"]["key"]),
+            etag=s3["object"].get("eTag") or None,
+            size=int(s3["object"].get("size", 0)),
+        )
+
+
+type Record = dict[str, Any]
+
+
+def batch_item_failures(
+    records: list[Record], process: Callable[[Record], None], *, identifier: Callable[[Record], str]
+) -> dict[str, list[dict[str, str]]]:
+    """Run `process` on every record and report the ones that raised (`ReportBatchItemFailures`):
+    Lambda then retries from the first failed record instead of the whole batch, and one bad
+    record ends up in the on-failure destination instead of blocking the shard."""
+    failures = []
+    for record in records:
+        try:
+            process(record)
+        except Exception:
+            logger.exception("Record failed", extra={"itemIdentifier": identifier(record)})
+            failures.append({"itemIdentifier": identifier(record)})
+    return {"batchItemFailures": failures}
