@@ -23,6 +23,10 @@ os.environ.update(
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "SAM_CLI_TELEMETRY": "0",
+        # In Lambda each function has its own process and its own Powertools objects; here the
+        # layer is imported once for all of them, by whichever test comes first.
+        "POWERTOOLS_METRICS_NAMESPACE": "tests",
+        "POWERTOOLS_SERVICE_NAME": "tests",
     }
 )
 # Fixed before any import of the layer (whose DynamoDB client is created at import time), so

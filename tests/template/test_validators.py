@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.support.rendered import transformed
 from tests.support.template import ROOT, TEMPLATE_FILE
 
 BIN = Path(sys.executable).parent
@@ -41,6 +45,22 @@ def test_sam_validate_with_the_transform_passes() -> None:
 
 def test_cfn_lint_reports_nothing() -> None:
     result = run(str(BIN / "cfn-lint"), str(TEMPLATE_FILE))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [{"AuthMode": "cognito", "Stage": "prod", "CorsAllowOrigins": "https://app.example.com"}, {"AuthMode": "none"}],
+    ids=["cognito-prod", "none-dev"],
+)
+def test_cfn_lint_reports_nothing_on_the_transformed_template(parameters: dict[str, str], tmp_path: Path) -> None:
+    # Circular dependencies and typos in event properties only show after the SAM transform.
+    output = tmp_path / "transformed.json"
+    output.write_text(json.dumps(transformed(parameters)))
+
+    result = run(str(BIN / "cfn-lint"), str(output))
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""

@@ -18,7 +18,7 @@ def handler(event: dict[str, Any], context: Any) -> None:
     for upload in triggers.s3_objects(event):
         outcome = process(upload)
         if outcome is not None:
-            metrics.add_metric(name=f"Uploads_{outcome.status}", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=f"Uploads{outcome.status.capitalize()}", unit=MetricUnit.Count, value=1)
 
 
 def process(upload: triggers.S3Object) -> attachments.Outcome | None:

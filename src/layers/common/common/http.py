@@ -236,6 +236,8 @@ def api_handler(route: Callable[[Request], Response]) -> Callable[[dict[str, Any
         request: Request | None = None
         try:
             request = Request.from_event(event)
+            # Every log line of this request says which link or user it was about.
+            logger.append_keys(**{name: value[:64] for name, value in request.path_params.items()})
             auth.check_owner(request.path_params, request.claims)
             return route(request)
         except errors.ApiError as error:

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 from botocore.exceptions import ClientError
 
 from common import clock, dynamo, errors
+from common.observability import MetricUnit, metrics
 
 TABLE_VARIABLE = "LINKS_TABLE"
 CODE_LENGTH = 7
@@ -243,7 +244,9 @@ def record_click(short_code: str) -> Link:
         if not dynamo.is_condition_failure(error):
             raise
         if dynamo.item_at_failure(error) is not None:
+            metrics.add_metric(name="RedirectsExpired", unit=MetricUnit.Count, value=1)
             raise errors.Gone("This link has expired") from None
+        metrics.add_metric(name="RedirectsNotFound", unit=MetricUnit.Count, value=1)
         raise errors.NotFound("No link with this code") from None
     return _from_item(response["Attributes"])
 
