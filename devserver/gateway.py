@@ -24,10 +24,13 @@ from typing import Any
 
 from flask import Flask, Request, Response, jsonify, make_response
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+from samcli.lib.providers.provider import Function
+from samcli.local.apigw import local_apigw_service
 from samcli.local.apigw.event_constructor import construct_v2_event_http
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 from samcli.local.apigw.path_converter import PathConverter
 from samcli.local.apigw.route import Route
+from samcli.local.lambdafn.config import FunctionConfig
 
 from devserver.local_aws import REGION
 from devserver.runtime import FunctionError, FunctionTimedOut, WarmRuntime
@@ -42,6 +45,39 @@ _TEXT_TYPES = (
     "application/xml",
     "application/x-www-form-urlencoded",
 )
+
+
+class _NoTelemetry:
+    """SAM's request handler records a usage event per request and posts them to AWS every ten (when
+    the developer's SAM CLI has telemetry on: a thread and an HTTPS call on the request path). A
+    local server reports nothing."""
+
+    @staticmethod
+    def track_event(*_: Any, **__: Any) -> None:
+        return None
+
+
+local_apigw_service.EventTracker = _NoTelemetry
+
+
+class _ResolvedOnceRunner(LocalLambdaRunner):  # type: ignore[misc]  # SAM CLI ships no type hints
+    """SAM's runner, resolving each function's `FunctionConfig` once instead of on every request.
+
+    The config (code folder, handler, layers, timeout, memory, environment) comes from the template,
+    which is read once at start-up, and from this process's environment, set before the first
+    request; code edits change none of it (the runtime's source fingerprint handles those).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._configs: dict[tuple[str, str | None], FunctionConfig] = {}
+
+    def get_invoke_config(self, function: Function, override_runtime: str | None = None) -> FunctionConfig:
+        key = (function.full_path, override_runtime)
+        config = self._configs.get(key)
+        if config is None:
+            config = self._configs[key] = super().get_invoke_config(function, override_runtime)
+        return config
 
 
 def _api_error(status: int, message: str) -> Response:
@@ -105,14 +141,21 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
 
 def _is_text(flask_request: Request) -> bool:
     mimetype = flask_request.mimetype or ""
-    if not flask_request.get_data():
+    data = flask_request.get_data()
+    if not data:
         return True
-    return mimetype.startswith(_TEXT_TYPES) or mimetype.endswith(("+json", "+xml"))
+    if not (mimetype.startswith(_TEXT_TYPES) or mimetype.endswith(("+json", "+xml"))):
+        return False
+    try:  # a "text" body that is not UTF-8 cannot go into the event as a string: it goes base64
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def create_gateway(stack: Stack, runtime: WarmRuntime, host: str = "127.0.0.1", port: int = 3000) -> Gateway:
     """The template's HTTP API, its functions run by `runtime` (SAM's runner resolves each function)."""
-    runner = LocalLambdaRunner(
+    runner = _ResolvedOnceRunner(
         local_runtime=runtime,
         function_provider=stack.function_provider,
         cwd=str(stack.root),

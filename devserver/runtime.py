@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from devserver.local_aws import emulator_environment
-from devserver.source_watch import Fingerprint, fingerprint
+from devserver.source_watch import Fingerprint, SourceWatch
 from devserver.stack import LocalFunction
 from devserver.workers import WorkerDied, WorkerPool, WorkerTimedOut
 
@@ -56,6 +56,10 @@ class WarmRuntime:
         self._lifeline_read, self._lifeline_write = os.pipe()
         self._pools: dict[str, WorkerPool] = {}
         self._fingerprints: dict[str, Fingerprint] = {}
+        # The function as resolved from the last config object SAM handed us (it hands the same one
+        # each time: gateway._ResolvedOnceRunner), so the environment is not re-resolved per request.
+        self._functions: dict[str, tuple[Any, LocalFunction]] = {}
+        self._watch = SourceWatch()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -63,7 +67,7 @@ class WarmRuntime:
     def invoke(
         self, function_config: Any, event: str, tenant_id: str | None = None, *, stdout: Any = None, **_: Any
     ) -> None:
-        function = _without_shell_credentials(LocalFunction.from_invoke_config(function_config, self._root))
+        function = self._function(function_config)
         pool = self._pool(function)
         worker = pool.acquire(function)
         request_id = str(uuid.uuid4())
@@ -112,6 +116,13 @@ class WarmRuntime:
         for pool in pools:
             pool.close()
 
+    def _function(self, function_config: Any) -> LocalFunction:
+        cached = self._functions.get(function_config.name)
+        if cached is None or cached[0] is not function_config:
+            function = _without_shell_credentials(LocalFunction.from_invoke_config(function_config, self._root))
+            cached = self._functions[function_config.name] = (function_config, function)
+        return cached[1]
+
     def _pool(self, function: LocalFunction) -> WorkerPool:
         """The function's pool, retired first if its code or a layer changed since the last request."""
         with self._lock:
@@ -121,7 +132,7 @@ class WarmRuntime:
             if pool is None:
                 pool = self._pools[function.name] = WorkerPool(self._pool_size, self._environment, self._lifeline_read)
             previous = self._fingerprints.get(function.name)
-        current = fingerprint([function.code_dir, *function.layer_dirs])
+        current = self._watch.fingerprint((function.code_dir, *function.layer_dirs))
         if current != previous:
             with self._lock:
                 self._fingerprints[function.name] = current

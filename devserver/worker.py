@@ -11,6 +11,8 @@ and results travel on two dedicated pipes, so nothing a handler prints can corru
     request  (parent -> worker): b"<request id>\\n<event JSON>"
     result   (worker -> parent): b"R" + result JSON, or b"E" + {"errorMessage", "errorType", "stackTrace"}
 
+each framed by its length (4 bytes, big-endian), written in one `write` and usually read in one `read`.
+
 A third pipe is a lifeline: the parent never writes to it, so reading it returns only when the
 parent has gone (however it died), and the worker then exits instead of lingering as an orphan.
 """
@@ -27,7 +29,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,6 @@ def main() -> None:
     # take its last log lines with it.
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    requests = Connection(requests_fd, writable=False)
-    results = Connection(results_fd, readable=False)
 
     # Only to import our LambdaContext: appended, so it can never shadow the function's modules.
     sys.path.append(str(Path(__file__).resolve().parents[1]))
@@ -61,11 +60,11 @@ def main() -> None:
     started = time.perf_counter()
     handler, init_error = _load_handler(os.environ["_HANDLER"])
     init_ms: float | None = (time.perf_counter() - started) * 1000
-    results.send_bytes(b"I")  # initialised: the parent may now time the handler alone
+    send_message(results_fd, b"I")  # initialised: the parent may now time the handler alone
 
     while True:
         try:
-            message = requests.recv_bytes()
+            message = receive_message(requests_fd)
         except EOFError:  # the parent closed our request pipe: retire quietly
             return
         request_id, _, event_json = message.partition(b"\n")
@@ -80,7 +79,30 @@ def main() -> None:
         duration_ms = (time.perf_counter() - started) * 1000
         print(f"END RequestId: {rid}\n{_report(rid, duration_ms, memory, init_ms)}", flush=True)
         init_ms = None
-        results.send_bytes((b"R" if ok else b"E") + payload)
+        send_message(results_fd, (b"R" if ok else b"E") + payload)
+
+
+def send_message(fd: int, payload: bytes) -> None:
+    """The payload after its length, in one write (a pipe takes it whole unless it is very large)."""
+    data = memoryview(len(payload).to_bytes(4, "big") + payload)
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+def receive_message(fd: int) -> bytes:
+    """The next message on `fd` (one at a time is in flight): usually one read. EOFError at end of file."""
+    buffer = os.read(fd, 65536)
+    while True:
+        if not buffer:
+            raise EOFError
+        if len(buffer) >= 4:
+            end = 4 + int.from_bytes(buffer[:4], "big")
+            if len(buffer) >= end:
+                return buffer[4:end]
+        more = os.read(fd, 65536)
+        if not more:
+            raise EOFError
+        buffer += more
 
 
 def _load_handler(spec: str) -> tuple[Handler | None, bytes | None]:

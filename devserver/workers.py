@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from devserver import worker as worker_script
@@ -70,8 +69,9 @@ class Worker:
         finally:
             os.close(request_read)
             os.close(result_write)
-        self._requests = Connection(request_write, readable=False)
-        self._results = Connection(result_read, writable=False)
+        self._requests = request_write
+        self._results = result_read
+        self._closed = False
         LOG.debug("Started worker pid %d for %s", self.process.pid, function.name)
 
     @property
@@ -83,10 +83,10 @@ class Worker:
         if self._ready:
             return
         try:
-            if not self._results.poll(INIT_TIMEOUT_SECONDS):
+            if not select.select([self._results], [], [], INIT_TIMEOUT_SECONDS)[0]:
                 self.kill()
                 raise WorkerTimedOut("init")
-            self._results.recv_bytes()  # b"I": imported (or failed to, which each request then reports)
+            worker_script.receive_message(self._results)  # b"I": imported (or failed to, which each request reports)
         except (EOFError, OSError) as exc:
             self.kill()
             raise WorkerDied(f"exit code {self.process.poll()} during init") from exc
@@ -96,12 +96,11 @@ class Worker:
         """(succeeded, result or error JSON); raises WorkerTimedOut or WorkerDied (the worker is then dead)."""
         self.wait_ready()
         try:
-            self._requests.send_bytes(f"{request_id}\n".encode() + event.encode())
-            # select() directly: Connection.poll builds a selector per call, on the warm path.
-            if not select.select([self._results.fileno()], [], [], self.function.timeout)[0]:
+            worker_script.send_message(self._requests, f"{request_id}\n{event}".encode())
+            if not select.select([self._results], [], [], self.function.timeout)[0]:
                 self.kill()
                 raise WorkerTimedOut(request_id)
-            message = self._results.recv_bytes()
+            message = worker_script.receive_message(self._results)
         except (EOFError, OSError) as exc:
             self.kill()
             raise WorkerDied(f"exit code {self.process.poll()}") from exc
@@ -116,8 +115,10 @@ class Worker:
         """Kill the worker and everything it started, and reap it (no zombie left behind)."""
         self.signal_group()
         self.process.wait()
-        self._requests.close()
-        self._results.close()
+        if not self._closed:
+            self._closed = True
+            os.close(self._requests)
+            os.close(self._results)
 
 
 class WorkerPool:
