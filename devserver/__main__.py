@@ -21,21 +21,17 @@ from types import FrameType
 STARTED = time.perf_counter()
 
 # Imported after the clock starts: these imports are most of the start-up time.
-from werkzeug.serving import WSGIRequestHandler, make_server  # noqa: E402
-
 from devserver.emulator import Emulator  # noqa: E402
+from devserver.faults import ENVIRONMENT_VARIABLE as FAULTS_VARIABLE  # noqa: E402
+from devserver.faults import checked_spec  # noqa: E402
 from devserver.gateway import create_gateway, route_lines  # noqa: E402
+from devserver.hot_items import ENVIRONMENT_VARIABLE as ITEM_WRITE_LIMIT_VARIABLE  # noqa: E402
+from devserver.http_server import make_http_server  # noqa: E402
 from devserver.local_aws import emulator_environment  # noqa: E402
 from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
 from devserver.seed import seed  # noqa: E402
 from devserver.stack import TEMPLATE, Stack  # noqa: E402
-
-
-class _AccessLog(WSGIRequestHandler):
-    """One plain line per request (Werkzeug's own adds colour codes, which garble logs in files)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("devserver.access").info('%s "%s" %s', self.address_string(), self.requestline, code)
+from devserver.triggers import start_triggers  # noqa: E402
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +44,20 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=DEFAULT_POOL_SIZE, help="warm processes per function, at most")
     parser.add_argument(
         "--no-prewarm", dest="prewarm", action="store_false", help="start workers on first request only"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        type=checked_spec,
+        default=[],
+        metavar="SPEC",
+        help="make the emulator fail requests, e.g. dynamodb:throttle:1.0 (see devserver/faults.py)",
+    )
+    parser.add_argument(
+        "--item-write-limit",
+        type=float,
+        metavar="WRITES_PER_SECOND",
+        help="throttle writes to any one DynamoDB item above this rate, as AWS does near 1,000/s (hot links)",
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser.parse_args(argv)
@@ -64,6 +74,10 @@ def _configure_logging(level: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     _configure_logging(args.log_level)
+    if args.fault:  # read by the emulator (devserver/faults.py)
+        os.environ[FAULTS_VARIABLE] = ",".join(args.fault)
+    if args.item_write_limit is not None:  # read by the emulator (devserver/hot_items.py)
+        os.environ[ITEM_WRITE_LIMIT_VARIABLE] = str(args.item_write_limit)
     emulator = Emulator(host="127.0.0.1", port=args.emulator_port).start()
     # This process's own clients (and SAM's credential lookup) use the emulator and dummy credentials.
     os.environ.update(emulator_environment(emulator.endpoint))
@@ -75,9 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     runtime = WarmRuntime(stack.root, emulator.endpoint, pool_size=args.workers)
     atexit.register(runtime.close)
     gateway = create_gateway(stack, runtime, host=args.host, port=args.port)
-    server = make_server(args.host, args.port, gateway.app, threaded=True, request_handler=_AccessLog)
+    server = make_http_server(args.host, args.port, gateway.app)
     gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
     base_url = f"http://{args.host}:{server.server_port}"
+    # Wired before "Running on": an upload or a deletion right after start-up is delivered.
+    triggers = start_triggers(stack, emulator, runtime, concurrency=args.workers)
 
     stop = threading.Event()
 
@@ -90,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     serving.start()
     for line in route_lines(gateway, base_url):
+        print(line)
+    for line in triggers.lines:
         print(line)
     print(f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})")
     print(f"Running on {base_url} in {time.perf_counter() - STARTED:.1f} s (Ctrl-C to stop)", flush=True)
@@ -104,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
 
     stop.wait()
     print("Stopping: closing the server and the function workers", flush=True)
+    triggers.stop()  # the pollers wind down while the server and the workers close
     server.shutdown()
     runtime.close()
+    triggers.close()  # after the workers: a delivery in flight fails at once instead of being waited for
     emulator.stop()
     return 0
 

@@ -3,6 +3,10 @@
 moto has no item locking: two conditional writes to one item can both succeed, and
 concurrent `ADD`s lose increments. DynamoDB requests are therefore served one at a time,
 which makes every conditional write atomic, as it is in AWS.
+
+moto checks no presigned POST policy either: `S3PostGate` (devserver/s3_post_gate.py) refuses the
+browser uploads S3 would refuse before moto sees them. The template's SQS queues are created too
+(S3 notifications and failed events go to them: devserver/triggers.py).
 """
 
 from __future__ import annotations
@@ -16,12 +20,18 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from devserver.faults import FaultInjection, from_environment
+from devserver.hot_items import ItemWriteLimit
 from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devserver.local_names import bucket_name, queue_attributes, queue_name, table_name
+from devserver.s3_post_gate import S3PostGate
 from devserver.stack import Stack
+from devserver.table_writes import TableWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 __all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "Emulator"]
 
@@ -51,8 +61,16 @@ class Emulator:
     """moto's server on `127.0.0.1:<port>` (port 0 picks a free one), in a background thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        app = _SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        # Faults (devserver/faults.py, off unless DEVSERVER_FAULTS or --fault) sit outside the lock.
+        faults = FaultInjection(
+            _SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app)), from_environment()
+        )
+        # DynamoDB's per-item write limit (devserver/hot_items.py), off unless asked for.
+        limited = ItemWriteLimit.from_environment(faults)
+        # S3's POST policy checks (moto has none) before anything else; the write signal stream pollers wait on.
+        self.table_writes = TableWrites(limited)
+        gate = S3PostGate(self.table_writes)
+        self._server: BaseWSGIServer = make_server(host, port, gate, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
 
     @property
@@ -85,15 +103,24 @@ class Emulator:
             aws_secret_access_key=SECRET_ACCESS_KEY,
         )
 
+    def sqs(self) -> SQSClient:
+        return boto3.client(
+            "sqs",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
     def reset(self) -> None:
         """Forget every table, item, bucket and object (moto's own reset endpoint)."""
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
 
     def create_resources(self, stack: Stack) -> None:
-        """Create the template's tables and buckets from their own resource properties."""
+        """Create the template's tables, buckets and queues from their own resource properties."""
         dynamodb = self.dynamodb()
         for logical_id, props in stack.resources("AWS::DynamoDB::Table").items():
-            name = props.get("TableName") or logical_id
+            name = table_name(logical_id, props)
             table: dict[str, Any] = {
                 "TableName": name,
                 "KeySchema": props["KeySchema"],
@@ -113,4 +140,7 @@ class Emulator:
                 dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         s3 = self.s3()
         for logical_id, props in stack.resources("AWS::S3::Bucket").items():
-            s3.create_bucket(Bucket=props.get("BucketName") or logical_id.lower())
+            s3.create_bucket(Bucket=bucket_name(logical_id, props))
+        sqs = self.sqs()
+        for logical_id, props in stack.resources("AWS::SQS::Queue").items():
+            sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))  # type: ignore[arg-type]

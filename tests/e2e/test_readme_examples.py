@@ -10,6 +10,9 @@ The conventions README.md follows (keep them when editing it):
 - A placeholder in capitals ending in `_ID` (e.g. `TASK_ID`) is replaced by that field in snake
   case (`task_id`) from the latest JSON response that had it, so an example can use what an
   earlier one created.
+- A dotted path in braces (e.g. `{upload.fields.key}`) is replaced by the value at that path in
+  the latest JSON response that had it; a `curl` line with one is collected even without
+  `http://127.0.0.1:3000` (the attachments example POSTs to the URL the API returned).
 - The server has the seed's demo links (`/demo`, `/docs`); an example may create the alias `hello`.
 
 Commands run with the real /usr/bin/curl, without a shell (shlex-split).
@@ -35,6 +38,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 BASE_URL = "http://127.0.0.1:3000"
 _EXPECTED = re.compile(r"->\s*([1-5](?:\d\d|xx))\b")
 _PLACEHOLDER = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ID)\b")
+_PATH = re.compile(r"(?<![$\w])\{([A-Za-z_][\w-]*(?:\.[\w-]+)+)\}")  # {upload.fields.key}, never ${API}
 _STATUS_MARK = "\n@@status@@"
 
 
@@ -69,7 +73,7 @@ def readme_examples(text: str) -> list[Example]:
         if not stripped.endswith("\\"):
             command = " ".join(pending)
             pending = []
-            if BASE_URL in command:
+            if BASE_URL in command or _PATH.search(command):
                 match = _EXPECTED.search(comment or "")
                 examples.append(Example(command, match.group(1) if match else None, start))
             comment = None
@@ -95,10 +99,11 @@ def test_every_readme_curl_example_works_against_the_local_stack(links_stack: Li
         pytest.skip("README.md has no ```sh curl examples for http://127.0.0.1:3000 yet")
     curl = shutil.which("curl") or "/usr/bin/curl"
     known: dict[str, str] = {}
+    responses: list[object] = []
     for example in examples:
         command = example.command.replace(BASE_URL, links_stack.url)
         command = _PLACEHOLDER.sub(lambda m: known.get(m.group(1).lower(), m.group(1)), command)
-        args = shlex.split(command)
+        args = [_PATH.sub(lambda m: _at_path(responses, m.group(1), m.group(0)), arg) for arg in shlex.split(command)]
         result = subprocess.run(
             [curl, *args[1:], "--max-time", "30", "-w", _STATUS_MARK + "%{http_code}"],
             capture_output=True,
@@ -113,15 +118,33 @@ def test_every_readme_curl_example_works_against_the_local_stack(links_stack: Li
         else:
             assert re.fullmatch(example.expected.replace("x", r"\d"), status), f"{where}\ngot {status}: {output}"
         known.update(_ids(output))
+        responses.append(_json_body(output))
+
+
+def _json_body(output: str) -> object:
+    """A response's JSON body (after the headers when curl showed them), or None."""
+    try:
+        return json.loads(output.rsplit("\r\n\r\n", maxsplit=1)[-1])
+    except ValueError:
+        return None
 
 
 def _ids(output: str) -> dict[str, str]:
-    """`*_id` fields of a JSON response (its body: after the headers when curl showed them)."""
-    body = output.rsplit("\r\n\r\n", maxsplit=1)[-1]
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return {}
+    """`*_id` fields of a JSON response."""
+    value = _json_body(output)
     if not isinstance(value, dict):
         return {}
     return {key: str(item) for key, item in value.items() if key.endswith("_id") and isinstance(item, str | int)}
+
+
+def _at_path(responses: list[object], path: str, missing: str) -> str:
+    """The value at dotted `path` in the latest response that has it; `missing` if none does."""
+    for response in reversed(responses):
+        value = response
+        for part in path.split("."):
+            if not isinstance(value, dict) or part not in value:
+                break
+            value = value[part]
+        else:
+            return str(value)
+    return missing

@@ -1,0 +1,207 @@
+"""The template's non-HTTP triggers, as the local stack wires them: S3 notifications and DynamoDB streams.
+
+Read from each `AWS::Serverless::Function`'s `Events` and `EventInvokeConfig` after SAM has resolved
+parameters and intrinsics (devserver/stack.py), with every reference turned into the name the
+emulator gave that resource (devserver/local_names.py). What the local stack cannot emulate is
+listed in `EventSources.skipped`, for the console, instead of being half-wired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from devserver.event_filter import Pattern, UnsupportedFilter, describe, parse_filter_criteria
+from devserver.local_names import bucket_name, queue_name, referenced_id, table_name
+from devserver.stack import Stack
+
+# Lambda's defaults: async events are retried twice; a stream batch until its records expire (-1).
+DEFAULT_ASYNC_RETRIES = 2
+DEFAULT_STREAM_RETRIES = -1
+DEFAULT_DYNAMODB_BATCH_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Destination:
+    """An SQS queue of the template, in the emulator."""
+
+    logical_id: str
+    queue_name: str
+
+
+@dataclass(frozen=True)
+class AsyncConfig:
+    """A function's `EventInvokeConfig`: how Lambda retries an asynchronous event, and where it goes after."""
+
+    max_retries: int = DEFAULT_ASYNC_RETRIES
+    on_failure: Destination | None = None
+    on_success: Destination | None = None
+
+    def summary(self) -> str:
+        failures = f", failures → {self.on_failure.logical_id}" if self.on_failure else ", failures dropped"
+        return f"async, {self.max_retries} {'retry' if self.max_retries == 1 else 'retries'}{failures}"
+
+
+@dataclass(frozen=True)
+class S3Trigger:
+    """One `Type: S3` event: objects created (or ...) in a bucket, under a prefix, ending in a suffix."""
+
+    function: str
+    bucket_id: str
+    bucket: str
+    events: tuple[str, ...]
+    prefix: str = ""
+    suffix: str = ""
+    invoke: AsyncConfig = field(default_factory=AsyncConfig)
+
+    def summary(self) -> str:
+        kinds = ", ".join(event.removeprefix("s3:").removesuffix(":*") for event in self.events)
+        keys = f"{self.prefix}*{self.suffix}" if self.suffix else self.prefix or "*"
+        return f"S3 {self.bucket_id} {keys} {kinds} → {self.function} ({self.invoke.summary()})"
+
+
+@dataclass(frozen=True)
+class StreamTrigger:
+    """One `Type: DynamoDB` event source mapping: a table's stream, filtered and batched, into a function."""
+
+    function: str
+    table_id: str
+    table: str
+    starting_position: str
+    batch_size: int
+    filters: tuple[Pattern, ...]
+    report_item_failures: bool
+    bisect_on_error: bool
+    max_retries: int  # -1: until the records expire, as in Lambda
+    on_failure: Destination | None
+
+    def summary(self) -> str:
+        retries = "retried until they expire" if self.max_retries < 0 else f"{self.max_retries} retries"
+        failures = f"failures → {self.on_failure.logical_id}" if self.on_failure else "failures dropped"
+        return (
+            f"{self.table_id} stream {describe(self.filters)} → {self.function} "
+            f"(batches of {self.batch_size}, {retries}, {failures})"
+        )
+
+
+@dataclass
+class EventSources:
+    s3: list[S3Trigger] = field(default_factory=list)
+    streams: list[StreamTrigger] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_event_sources(stack: Stack) -> EventSources:
+    """Every S3 and DynamoDB event of the template's functions, resolved to emulator names."""
+    tables = stack.resources("AWS::DynamoDB::Table")
+    buckets = stack.resources("AWS::S3::Bucket")
+    queues = stack.resources("AWS::SQS::Queue")
+    found = EventSources()
+    for function, props in stack.resources("AWS::Serverless::Function").items():
+        invoke_config = _async_config(function, props.get("EventInvokeConfig") or {}, queues, found.skipped)
+        for event_id, event in (props.get("Events") or {}).items():
+            kind, event_props = event.get("Type"), event.get("Properties") or {}
+            where = f"{function}.Events.{event_id}"
+            if kind == "S3":
+                bucket_id = referenced_id(event_props.get("Bucket"))
+                if bucket_id not in buckets:
+                    found.skipped.append(f"{where}: bucket {event_props.get('Bucket')!r} is not in the template")
+                    continue
+                found.s3.append(_s3_trigger(function, bucket_id, buckets[bucket_id], event_props, invoke_config))
+            elif kind == "DynamoDB":
+                table_id = referenced_id(event_props.get("Stream"))
+                if table_id not in tables:
+                    found.skipped.append(f"{where}: stream {event_props.get('Stream')!r} is not a table's")
+                    continue
+                if event_props.get("Enabled", True) in (False, "false"):
+                    found.skipped.append(f"{where}: disabled in the template")
+                    continue
+                try:
+                    trigger = _stream_trigger(
+                        function,
+                        table_id,
+                        table=tables[table_id],
+                        props=event_props,
+                        queues=queues,
+                        skipped=found.skipped,
+                    )
+                except UnsupportedFilter as exc:
+                    found.skipped.append(f"{where}: {exc}")
+                    continue
+                found.streams.append(trigger)
+            elif kind not in ("HttpApi", "Api"):
+                found.skipped.append(f"{where}: {kind} events are not emulated")
+    return found
+
+
+def _s3_trigger(
+    function: str, bucket_id: str, bucket: Mapping[str, Any], props: Mapping[str, Any], invoke: AsyncConfig
+) -> S3Trigger:
+    events = props.get("Events") or []
+    rules = {
+        str(rule.get("Name", "")).lower(): str(rule.get("Value", ""))
+        for rule in (props.get("Filter") or {}).get("S3Key", {}).get("Rules", [])
+    }
+    return S3Trigger(
+        function=function,
+        bucket_id=bucket_id,
+        bucket=bucket_name(bucket_id, bucket),
+        events=tuple([events] if isinstance(events, str) else events),
+        prefix=rules.get("prefix", ""),
+        suffix=rules.get("suffix", ""),
+        invoke=invoke,
+    )
+
+
+def _stream_trigger(
+    function: str,
+    table_id: str,
+    *,
+    table: Mapping[str, Any],
+    props: Mapping[str, Any],
+    queues: Mapping[str, Mapping[str, Any]],
+    skipped: list[str],
+) -> StreamTrigger:
+    return StreamTrigger(
+        function=function,
+        table_id=table_id,
+        table=table_name(table_id, table),
+        starting_position=str(props.get("StartingPosition", "LATEST")),
+        batch_size=int(props.get("BatchSize", DEFAULT_DYNAMODB_BATCH_SIZE)),
+        filters=parse_filter_criteria(props.get("FilterCriteria")),
+        report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        bisect_on_error=props.get("BisectBatchOnFunctionError") in (True, "true"),
+        max_retries=int(props.get("MaximumRetryAttempts", DEFAULT_STREAM_RETRIES)),
+        on_failure=_destination(
+            f"{function} stream", (props.get("DestinationConfig") or {}).get("OnFailure"), queues, skipped
+        ),
+    )
+
+
+def _async_config(
+    function: str, config: Mapping[str, Any], queues: Mapping[str, Mapping[str, Any]], skipped: list[str]
+) -> AsyncConfig:
+    destinations = config.get("DestinationConfig") or {}
+    return AsyncConfig(
+        max_retries=int(config.get("MaximumRetryAttempts", DEFAULT_ASYNC_RETRIES)),
+        on_failure=_destination(f"{function} OnFailure", destinations.get("OnFailure"), queues, skipped),
+        on_success=_destination(f"{function} OnSuccess", destinations.get("OnSuccess"), queues, skipped),
+    )
+
+
+def _destination(
+    where: str, config: object, queues: Mapping[str, Mapping[str, Any]], skipped: list[str]
+) -> Destination | None:
+    """The template's SQS queue a destination names; other destination types are listed as skipped."""
+    if not isinstance(config, Mapping):
+        return None
+    target = referenced_id(config.get("Destination"))
+    if config.get("Type", "SQS") != "SQS" or target is None:
+        skipped.append(f"{where}: {config.get('Type')} destinations are not emulated")
+        return None
+    for logical_id, props in queues.items():
+        if target in (logical_id, queue_name(logical_id, props)):
+            return Destination(logical_id, queue_name(logical_id, props))
+    skipped.append(f"{where}: queue {config.get('Destination')!r} is not in the template")
+    return None

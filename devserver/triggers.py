@@ -1,0 +1,102 @@
+"""The template's S3 and DynamoDB stream triggers, wired to the emulator and the warm runtime for `make run`.
+
+`start_triggers` configures the buckets' notifications, positions a reader on each stream, starts
+the pollers and returns the console lines that say what was wired (and what was not). `close()`
+stops them: call it after the runtime has closed, so a delivery in flight fails at once instead of
+being waited for.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from devserver.async_invoke import AsyncInvoker, FunctionInvoker
+from devserver.event_sources import read_event_sources
+from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devserver.notifications import NotificationPoller, configure_notifications
+from devserver.stack import Stack
+from devserver.stream_poller import StreamPoller
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+    from devserver.emulator import Emulator
+    from devserver.runtime import WarmRuntime
+
+JOIN_SECONDS = 5.0
+
+
+@dataclass
+class Triggers:
+    """The running pollers; `lines` describe them for the console."""
+
+    lines: list[str] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _pollers: list[NotificationPoller | StreamPoller] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """Deliver nothing more: pollers end their current wait (a long poll within a second)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Stop every poller and wait for it; call after the runtime closed, so no delivery is waited for."""
+        self._stop.set()
+        for poller in self._pollers:
+            poller.join(JOIN_SECONDS)
+
+
+def start_triggers(stack: Stack, emulator: Emulator, runtime: WarmRuntime, concurrency: int) -> Triggers:
+    """Wire every S3 and DynamoDB stream event of the template; `concurrency` async deliveries per function."""
+    sources = read_event_sources(stack)
+    triggers = Triggers()
+    if not sources.s3 and not sources.streams:
+        triggers.lines = [f"Not emulated: {reason}" for reason in sources.skipped]
+        return triggers
+    invoke = FunctionInvoker(stack, runtime)
+    sqs: SQSClient = _client("sqs", emulator.endpoint)
+
+    def send(queue_name: str, body: str) -> None:
+        sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue_name)["QueueUrl"], MessageBody=body)
+
+    queues = configure_notifications(emulator.s3(), sqs, sources.s3)
+    for function, queue_url in queues.items():
+        config = next(trigger.invoke for trigger in sources.s3 if trigger.function == function)
+        invoker = AsyncInvoker(function, config, invoke, send, triggers._stop)
+        triggers._pollers.append(NotificationPoller(sqs, queue_url, invoker, triggers._stop, concurrency))
+    streams = _client("dynamodbstreams", emulator.endpoint)
+    for trigger in sources.streams:
+        stream_poller = StreamPoller(
+            trigger,
+            streams=streams,
+            invoke=invoke,
+            send=send,
+            writes=emulator.table_writes,
+            stop=triggers._stop,
+        )
+        try:
+            stream_poller.open()
+        except (BotoCoreError, ClientError, ValueError) as exc:  # e.g. a table without a stream
+            sources.skipped.append(f"{trigger.table_id} stream → {trigger.function}: {exc}")
+            continue
+        triggers._pollers.append(stream_poller)
+    for poller in triggers._pollers:
+        poller.start()
+    triggers.lines = [s3_trigger.summary() for s3_trigger in sources.s3]
+    triggers.lines += [poller.trigger.summary() for poller in triggers._pollers if isinstance(poller, StreamPoller)]
+    triggers.lines += [f"Not emulated: {reason}" for reason in sources.skipped]
+    return triggers
+
+
+def _client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
