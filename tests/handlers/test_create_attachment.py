@@ -141,7 +141,8 @@ BAD_BODIES = [
     ({"filename": "a\x1b[31m.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
     ({"filename": "photo\u202egnp.exe", "content_type": "image/png", "size": 1}, "filename must not contain control"),
     ({"filename": "a\u2028b.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
-    ({"filename": "\ud800.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
+    # JSON's "\ud800" escape: half a surrogate pair, refused for the whole body (common/http.py)
+    ({"filename": "\ud800.png", "content_type": "image/png", "size": 1}, "Request body is not valid JSON"),
     ({"filename": "..", "content_type": "image/png", "size": 1}, "filename must name a file"),
     ({"filename": "   ", "content_type": "image/png", "size": 1}, "filename must name a file"),
     # content_type

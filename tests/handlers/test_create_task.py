@@ -70,6 +70,8 @@ def test_create_is_one_dynamodb_call(tasks_api: TasksApi, dynamodb_calls: list[s
         ({"title": "t", "description": "x" * 2001}, "description must be 0 to 2000 characters"),
         ({"title": "t", "description": ["x"]}, "description must be a string"),
         ({"title": "a\x00b"}, "title must not contain NUL"),
+        ({"title": "a\ud800b"}, "unpaired surrogate"),  # sent as the JSON escape \ud800: DynamoDB refuses it
+        ({"title": "t", "description": "\udfff"}, "unpaired surrogate"),
         ({"title": "t", "status": "finished"}, "status must be one of: pending, in_progress, done"),
         ({"title": "t", "status": None}, "status must be one of"),
         ({"title": "t", "due_date": "tomorrow"}, "due_date must be an ISO 8601 date"),

@@ -33,9 +33,9 @@ def s3_calls(uploads: Uploads) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     def record(model: Any, params: dict[str, Any], **_: Any) -> None:
         calls.append((model.name, params))
 
-    storage.client.meta.events.register("provide-client-params.s3", record, unique_id="record-s3")
+    storage.client().meta.events.register("provide-client-params.s3", record, unique_id="record-s3")
     yield calls
-    storage.client.meta.events.unregister("provide-client-params.s3", unique_id="record-s3")
+    storage.client().meta.events.unregister("provide-client-params.s3", unique_id="record-s3")
 
 
 def slot(uploads: Uploads, task_id: str, content_type: str, size: int, user_id: str = "u1") -> str:

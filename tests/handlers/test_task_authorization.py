@@ -1,4 +1,4 @@
-"""AuthMode=cognito: every /users/... route lets a user act only as themselves.
+"""AuthMode=cognito: every /users/... route of the template lets a user act only as themselves.
 
 API Gateway's JWT authorizer has verified the token before Lambda runs; the events here carry
 the claims it passes on, as in `requestContext.authorizer.jwt.claims`.
@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import Invoke
 from tests.support.events import shorten_event
 from tests.support.tasks_api import Reply, TasksApi
+from tests.support.template import http_api_routes
 
 ALICE = "3f1c2a4e-0d7b-4c1e-9a55-6b2f0c8d7e91"  # Cognito subs are UUIDs
 BOB = "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -37,29 +38,58 @@ def alices_task(invoke_function: Invoke) -> str:
     return task_id
 
 
-ROUTES: dict[str, Callable[[TasksApi, str, str, dict[str, Any] | None], Reply]] = {
-    "POST /tasks": lambda api, user, _task, claims: api.create(user, {"title": "t"}, claims=claims),
-    "GET /tasks": lambda api, user, _task, claims: api.list(user, claims=claims),
-    "GET /tasks/{id}": lambda api, user, task, claims: api.get(user, task, claims=claims),
-    "PATCH /tasks/{id}": lambda api, user, task, claims: api.update(
+def attach(api: TasksApi, user: str, task: str, claims: dict[str, Any] | None) -> Reply:
+    return api.attach(user, task, {"filename": "a.png", "content_type": "image/png", "size": 100}, claims=claims)
+
+
+type Call = Callable[[TasksApi, str, str, dict[str, Any] | None], Reply]
+
+# (method, path) exactly as template.yaml's HttpApi events have them: one call per /users route.
+ROUTES: dict[tuple[str, str], Call] = {
+    ("POST", "/users/{user_id}/tasks"): lambda api, user, _task, claims: api.create(
+        user, {"title": "t"}, claims=claims
+    ),
+    ("GET", "/users/{user_id}/tasks"): lambda api, user, _task, claims: api.list(user, claims=claims),
+    ("GET", "/users/{user_id}/tasks/{task_id}"): lambda api, user, task, claims: api.get(user, task, claims=claims),
+    ("PATCH", "/users/{user_id}/tasks/{task_id}"): lambda api, user, task, claims: api.update(
         user, task, {"title": "x", "version": 1}, claims=claims
     ),
-    "PUT /tasks/{id}": lambda api, user, task, claims: api.update(
+    ("PUT", "/users/{user_id}/tasks/{task_id}"): lambda api, user, task, claims: api.update(
         user, task, {"title": "x", "version": 1}, method="PUT", claims=claims
     ),
-    "DELETE /tasks/{id}": lambda api, user, task, claims: api.delete(user, task, claims=claims),
+    ("DELETE", "/users/{user_id}/tasks/{task_id}"): lambda api, user, task, claims: api.delete(
+        user, task, claims=claims
+    ),
+    ("POST", "/users/{user_id}/tasks/{task_id}/attachments"): attach,
 }
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES))
-def test_a_user_may_use_every_route_for_themselves(invoke_function: Invoke, alices_task: str, route: str) -> None:
+def users_routes() -> list[tuple[str, str]]:
+    """Every /users/... route of template.yaml (a new one fails below until the matrix covers it)."""
+    return sorted(route for route in http_api_routes() if route[1].startswith("/users/"))
+
+
+def route_id(route: tuple[str, str]) -> str:
+    return " ".join(route)
+
+
+def test_the_matrix_covers_exactly_the_templates_users_routes() -> None:
+    assert sorted(ROUTES) == users_routes()
+
+
+@pytest.mark.parametrize("route", users_routes(), ids=route_id)
+def test_a_user_may_use_every_route_for_themselves(
+    invoke_function: Invoke, alices_task: str, route: tuple[str, str]
+) -> None:
     reply = ROUTES[route](TasksApi(invoke_function, COGNITO), ALICE, alices_task, claims_for(ALICE))
 
     assert reply.status in (200, 201, 204), reply.body
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES))
-def test_another_user_gets_403_and_changes_nothing(invoke_function: Invoke, alices_task: str, route: str) -> None:
+@pytest.mark.parametrize("route", users_routes(), ids=route_id)
+def test_another_user_gets_403_and_changes_nothing(
+    invoke_function: Invoke, alices_task: str, route: tuple[str, str]
+) -> None:
     api = TasksApi(invoke_function, COGNITO)
 
     reply = ROUTES[route](api, ALICE, alices_task, claims_for(BOB))
@@ -67,13 +97,13 @@ def test_another_user_gets_403_and_changes_nothing(invoke_function: Invoke, alic
     assert reply.status == 403
     assert reply.body == {"error": "You may only access your own tasks"}
     task = api.get(ALICE, alices_task, claims=claims_for(ALICE)).body
-    assert (task["title"], task["version"]) == ("mine", 1)
+    assert (task["title"], task["version"], task["attachments"]) == ("mine", 1, [])
 
 
-@pytest.mark.parametrize("route", sorted(ROUTES))
+@pytest.mark.parametrize("route", users_routes(), ids=route_id)
 @pytest.mark.parametrize("claims", [None, {}, {"sub": ""}], ids=["no-authorizer", "no-claims", "empty-sub"])
 def test_no_identity_gets_401(
-    invoke_function: Invoke, alices_task: str, route: str, claims: dict[str, Any] | None
+    invoke_function: Invoke, alices_task: str, route: tuple[str, str], claims: dict[str, Any] | None
 ) -> None:
     reply = ROUTES[route](TasksApi(invoke_function, COGNITO), ALICE, alices_task, claims)
 

@@ -40,3 +40,7 @@ class TasksApi:
 
     def delete(self, user_id: str, task_id: str, **kwargs: Any) -> Reply:
         return self._call("DeleteTaskFunction", task_event("DELETE", user_id, task_id, **kwargs))
+
+    def attach(self, user_id: str, task_id: str, body: Any, **kwargs: Any) -> Reply:
+        event = task_event("POST", user_id, task_id, suffix="/attachments", body=body, **kwargs)
+        return self._call("CreateAttachmentFunction", event)

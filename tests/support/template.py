@@ -28,3 +28,13 @@ def resources(resource_type: str) -> dict[str, dict[str, Any]]:
 
 def functions() -> dict[str, dict[str, Any]]:
     return resources("AWS::Serverless::Function")
+
+
+def http_api_routes() -> set[tuple[str, str]]:
+    """(METHOD, path) of every HttpApi event in the template, e.g. ("GET", "/{shortCode}")."""
+    return {
+        (str(event["Properties"]["Method"]).upper(), str(event["Properties"]["Path"]))
+        for function in functions().values()
+        for event in (function["Properties"].get("Events") or {}).values()
+        if event["Type"] == "HttpApi"
+    }

@@ -110,6 +110,8 @@ class Request:
             raise errors.BadRequest("Request body is not valid JSON") from None
         if not isinstance(value, dict):
             raise errors.BadRequest("Request body must be a JSON object")
+        if "\\u" in text and _has_lone_surrogate(value):  # JSON may escape half a UTF-16 pair: "\\ud800"
+            raise errors.BadRequest("Request body is not valid JSON: unpaired surrogate escape")
         unknown = sorted(set(value) - set(required) - set(optional))
         if unknown:
             raise errors.BadRequest(f"Unknown field(s): {', '.join(unknown)}")
@@ -121,6 +123,15 @@ class Request:
     def prefers_html(self) -> bool:
         accept = self.headers.get("accept", "")
         return "text/html" in accept and "application/json" not in accept
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a parsed JSON value holds half a surrogate pair: not text, and DynamoDB refuses it."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _reject_constant(name: str) -> Any:

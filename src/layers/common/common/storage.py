@@ -1,6 +1,6 @@
 """The one S3 client, the attachments bucket's name, and the few object operations the app uses.
 
-The client is created once per execution environment and signs with SigV4 (presigned POSTs and
+The client is created once per execution environment, on first use, and signs with SigV4 (presigned POSTs and
 GETs need it). Its endpoint comes from boto3's own `AWS_ENDPOINT_URL*` variables, as for DynamoDB;
 with a custom endpoint botocore addresses buckets path-style, which is what the emulator serves.
 """
@@ -10,21 +10,34 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+# Worst case 3 attempts x (2 s + 5 s) plus backoff stays inside process_upload's 30 s timeout,
+# so a stuck S3 fails the invocation (and Lambda retries it) rather than timing it out.
+# (`max_attempts` would count retries only: 4 attempts.)
 _CONFIG = Config(
     signature_version="s3v4",
     connect_timeout=2,
-    read_timeout=10,
-    retries={"mode": "standard", "max_attempts": 3},
+    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
 )
 
-client = boto3.client("s3", config=_CONFIG)
+
+@cache
+def client() -> S3Client:
+    """The one S3 client, created on first use: functions that never touch S3 (most task reads)
+    don't pay for it at cold start (about 15% of one)."""
+    return boto3.client("s3", config=_CONFIG)
+
 
 # Every browser upload carries this tag (the POST policy insists on it); the bucket's lifecycle rule
 # expires objects under uploads/ that still carry it a day later, i.e. uploads nobody ever checked.
@@ -47,7 +60,7 @@ def upload_form(key: str, *, content_type: str, size: int, expires_in: int) -> d
     """A presigned POST (`{"url", "fields"}`) that lets a browser store exactly one file of exactly
     `size` bytes and `content_type` at `key`, for `expires_in` seconds. S3 enforces every condition;
     the signature covers the policy, so the client cannot loosen it."""
-    form: dict[str, Any] = client.generate_presigned_post(
+    form: dict[str, Any] = client().generate_presigned_post(
         Bucket=bucket(),
         Key=key,  # boto3 adds the exact {"key": ...} and {"bucket": ...} conditions
         Fields={"Content-Type": content_type, "tagging": UNCHECKED_TAGGING},
@@ -67,7 +80,7 @@ def download_url(key: str, *, filename: str | None = None) -> str:
     params: dict[str, str] = {"Bucket": bucket(), "Key": key}
     if filename is not None:
         params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(filename, safe='')}"
-    url: str = client.generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
+    url: str = client().generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_SECONDS)
     return url
 
 
@@ -88,7 +101,7 @@ def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = Non
     if etag:
         params["IfMatch"] = _quoted(etag)
     try:
-        response = client.get_object(**params)
+        response = client().get_object(**params)
     except ClientError as error:
         if _error_code(error) in _GONE:
             return None
@@ -105,7 +118,7 @@ def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = Non
 def _empty_head(bucket_name: str, key: str, etag: str | None) -> Head | None:
     params: dict[str, Any] = {"Bucket": bucket_name, "Key": key, **({"IfMatch": _quoted(etag)} if etag else {})}
     try:
-        meta = client.head_object(**params)
+        meta = client().head_object(**params)
     except ClientError as error:
         if _error_code(error) in _GONE:
             return None
@@ -116,7 +129,7 @@ def _empty_head(bucket_name: str, key: str, etag: str | None) -> Head | None:
 def read_all(bucket_name: str, key: str, *, etag: str) -> bytes | None:
     """The whole object if it is still version `etag`, else None."""
     try:
-        response = client.get_object(Bucket=bucket_name, Key=key, IfMatch=_quoted(etag))
+        response = client().get_object(Bucket=bucket_name, Key=key, IfMatch=_quoted(etag))
     except ClientError as error:
         if _error_code(error) in _GONE:
             return None
@@ -126,12 +139,12 @@ def read_all(bucket_name: str, key: str, *, etag: str) -> bytes | None:
 
 
 def put(bucket_name: str, key: str, body: bytes, *, content_type: str) -> None:
-    client.put_object(Bucket=bucket_name, Key=key, Body=body, ContentType=content_type)
+    client().put_object(Bucket=bucket_name, Key=key, Body=body, ContentType=content_type)
 
 
 def mark_checked(bucket_name: str, key: str) -> None:
     """Tag an accepted upload so the lifecycle rule for unchecked uploads leaves it alone."""
-    client.put_object_tagging(
+    client().put_object_tagging(
         Bucket=bucket_name, Key=key, Tagging={"TagSet": [{"Key": UPLOAD_TAG, "Value": "checked"}]}
     )
 
@@ -141,7 +154,7 @@ def delete(bucket_name: str, keys: Iterable[str]) -> int:
     batch = list(keys)
     for start in range(0, len(batch), _DELETE_BATCH):
         chunk = batch[start : start + _DELETE_BATCH]
-        response = client.delete_objects(
+        response = client().delete_objects(
             Bucket=bucket_name, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True}
         )
         if response.get("Errors"):
@@ -152,7 +165,7 @@ def delete(bucket_name: str, keys: Iterable[str]) -> int:
 
 def list_keys(bucket_name: str, prefix: str) -> Iterator[str]:
     """Every key under `prefix` (ListObjectsV2, page by page)."""
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket_name, Prefix=prefix):
+    for page in client().get_paginator("list_objects_v2").paginate(Bucket=bucket_name, Prefix=prefix):
         for entry in page.get("Contents", []):
             yield entry["Key"]
 

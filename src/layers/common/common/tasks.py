@@ -117,7 +117,8 @@ def validate_version(value: object) -> int:
 def validate_page_size(value: str | None) -> int:
     if value is None:
         return DEFAULT_PAGE_SIZE
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_SIZE:
+    # isascii: "²" is a digit to isdigit() but not to int(); the API speaks ASCII digits only
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE_SIZE:
         raise errors.BadRequest(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}")
     return int(value)
 

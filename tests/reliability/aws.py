@@ -1,0 +1,49 @@
+"""The emulator behind a running server, seen from the test: every stored link and task, as plain values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer
+
+from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LINKS_TABLE = "LinksTable"  # what `!Ref LinksTable` names locally (the logical id)
+TASKS_TABLE = "TasksTable"
+_deserializer = TypeDeserializer()
+
+
+@dataclass(frozen=True)
+class EmulatorTables:
+    endpoint: str
+
+    def dynamodb(self) -> DynamoDBClient:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
+
+    def scan(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every item of `table`, deserialised (numbers as Decimal), page by page."""
+        for page in self.dynamodb().get_paginator("scan").paginate(TableName=table):
+            for item in page["Items"]:
+                yield {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+    def links(self) -> list[dict[str, Any]]:
+        return list(self.scan(LINKS_TABLE))
+
+    def tasks(self) -> list[dict[str, Any]]:
+        return list(self.scan(TASKS_TABLE))
+
+    def link(self, code: str) -> dict[str, Any] | None:
+        item = self.dynamodb().get_item(TableName=LINKS_TABLE, Key={"shortCode": {"S": code}}).get("Item")
+        return {key: _deserializer.deserialize(value) for key, value in item.items()} if item else None
