@@ -96,9 +96,12 @@ def dynamodb_calls(aws: Emulator) -> Iterator[list[str]]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    dynamo.client.meta.events.register("before-call.dynamodb", record, unique_id="count-calls")
+    clients = (dynamo.client, dynamo.no_retry_client())
+    for client in clients:
+        client.meta.events.register("before-call.dynamodb", record, unique_id="count-calls")
     yield calls
-    dynamo.client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")
+    for client in clients:
+        client.meta.events.unregister("before-call.dynamodb", unique_id="count-calls")
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def test_stats_are_one_dynamodb_call(invoke_function: Invoke, aws: Emulator, dyn
 
     invoke_function(FUNCTION, stats_event("abc1234"))
 
-    assert dynamodb_calls == ["GetItem"]
+    assert dynamodb_calls == ["BatchGetItem"]  # the link and its click-counter shards
 
 
 def test_unknown_code_is_404(invoke_function: Invoke, aws: Emulator) -> None:

@@ -28,8 +28,8 @@ def objects(*prefixes: str) -> Any:
 # A new function, action or resource shows up here first, in review.
 PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
     "ShortenLinkFunction": [({"dynamodb:PutItem"}, table("LinksTable"))],
-    "RedirectLinkFunction": [({"dynamodb:UpdateItem"}, table("LinksTable"))],
-    "LinkStatsFunction": [({"dynamodb:GetItem"}, table("LinksTable"))],
+    "RedirectLinkFunction": [({"dynamodb:UpdateItem", "dynamodb:GetItem"}, table("LinksTable"))],
+    "LinkStatsFunction": [({"dynamodb:BatchGetItem"}, table("LinksTable"))],
     "LinkQrCodeFunction": [({"dynamodb:GetItem"}, table("LinksTable"))],
     "WebPageFunction": [],
     "CreateTaskFunction": [({"dynamodb:PutItem"}, table("TasksTable"))],

@@ -1,9 +1,9 @@
 """GET /links/{shortCode}: a link's target, click count and dates."""
 
-from common import http, links
+from common import http, link_clicks
 
 
 @http.api_handler
 def handler(request: http.Request) -> http.Response:
-    link = links.get_link(request.path_param("shortCode"))
+    link = link_clicks.get_link_with_clicks(request.path_param("shortCode"))
     return http.json_response({**link.to_json(), "clicks": link.clicks})

@@ -20,7 +20,6 @@ from urllib.parse import quote, urlsplit
 from botocore.exceptions import ClientError
 
 from common import clock, dynamo, errors
-from common.observability import MetricUnit, metrics
 
 TABLE_VARIABLE = "LINKS_TABLE"
 CODE_LENGTH = 7
@@ -65,11 +64,13 @@ class Link:
         }
 
 
-def _table() -> str:
+def table() -> str:
+    """The Links table's name (`LINKS_TABLE`, from the template)."""
     return dynamo.table_name(TABLE_VARIABLE)
 
 
-def _from_item(item: dict[str, Any]) -> Link:
+def from_item(item: dict[str, Any]) -> Link:
+    """A Links table item as a Link."""
     values = dynamo.from_item(item)
     expires_at = values.get("expiresAt")
     return Link(
@@ -202,7 +203,7 @@ def create_link(long_url: str, *, expires_in_days: int, alias: str | None = None
         link = Link(alias or _random_code(), long_url, now, expires_at)
         try:
             dynamo.client.put_item(
-                TableName=_table(),
+                TableName=table(),
                 Item=dynamo.to_item(
                     {
                         "shortCode": link.short_code,
@@ -223,48 +224,20 @@ def create_link(long_url: str, *, expires_in_days: int, alias: str | None = None
     raise errors.ServiceUnavailable("Could not allocate a short code, retry shortly")
 
 
-def record_click(short_code: str) -> Link:
-    """Count one click and return the link, in ONE conditional UpdateItem.
-
-    The condition refuses unknown and expired links (TTL deletion runs late, so expiry is
-    checked here); on refusal the old item, if any, tells 410 from 404 without a second call.
-    """
-    _check_code(short_code)
-    try:
-        response = dynamo.client.update_item(
-            TableName=_table(),
-            Key={"shortCode": {"S": short_code}},
-            UpdateExpression="ADD clicks :one",
-            ConditionExpression="attribute_exists(shortCode) AND (attribute_not_exists(expiresAt) OR expiresAt > :now)",
-            ExpressionAttributeValues={":one": {"N": "1"}, ":now": {"N": str(clock.now_epoch())}},
-            ReturnValues="ALL_NEW",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-    except ClientError as error:
-        if not dynamo.is_condition_failure(error):
-            raise
-        if dynamo.item_at_failure(error) is not None:
-            metrics.add_metric(name="RedirectsExpired", unit=MetricUnit.Count, value=1)
-            raise errors.Gone("This link has expired") from None
-        metrics.add_metric(name="RedirectsNotFound", unit=MetricUnit.Count, value=1)
-        raise errors.NotFound("No link with this code") from None
-    return _from_item(response["Attributes"])
-
-
 def get_link(short_code: str) -> Link:
-    """The link with its click count (a strongly consistent read), or 404/410."""
-    _check_code(short_code)
-    response = dynamo.client.get_item(TableName=_table(), Key={"shortCode": {"S": short_code}}, ConsistentRead=True)
+    """The link (its own counter only: `link_clicks` adds the shards), or 404/410."""
+    check_code(short_code)
+    response = dynamo.client.get_item(TableName=table(), Key={"shortCode": {"S": short_code}}, ConsistentRead=True)
     if "Item" not in response:
         raise errors.NotFound("No link with this code")
-    link = _from_item(response["Item"])
+    link = from_item(response["Item"])
     if link.is_expired(clock.now_epoch()):
         raise errors.Gone("This link has expired")
     return link
 
 
-def _check_code(short_code: str) -> None:
-    # A code no link can have is unknown: answer without a DynamoDB call.
+def check_code(short_code: str) -> None:
+    """404 for a code no link can have, without a DynamoDB call."""
     if not _CODE_PATTERN.fullmatch(short_code):
         raise errors.NotFound("No link with this code")
 
