@@ -2,8 +2,8 @@
 
 Containers reach the emulator through the host: it listens on all interfaces and the functions get
 `AWS_ENDPOINT_URL=http://host.docker.internal:<port>` (`--add-host` maps that name on Linux).
-SAM passes `--env-vars` values only for variables the template declares, so the endpoint reaches
-a function only where the template declares `AWS_ENDPOINT_URL` (see the README).
+SAM passes `--env-vars` values only for variables the template declares: the template declares
+`AWS_ENDPOINT_URL` from its `EndpointUrl` parameter (empty, and so absent, when deployed).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator.create_resources(stack)
     env_file = write_env_vars(stack, f"http://host.docker.internal:{args.emulator_port}")
     print(f"AWS emulator on port {args.emulator_port}; functions get {env_file}", flush=True)
-    # EndpointUrl: the template parameter that sets AWS_ENDPOINT_URL, where the template has it.
+    # EndpointUrl: the template parameter that declares AWS_ENDPOINT_URL for every function.
     parameters = {**LOCAL_PARAMETERS, "EndpointUrl": f"http://host.docker.internal:{args.emulator_port}"}
     overrides = " ".join(f"{key}={value}" for key, value in parameters.items())
     command = ["sam", "local", "start-api", "--port", str(args.port), "--env-vars", str(env_file),

@@ -151,3 +151,10 @@ def test_no_role_grants_a_wildcard_action_or_resource(parameters: dict[str, str]
                 )
                 assert not any("*" in action for action in actions), (name, statement)
                 assert "*" not in resources, (name, statement)
+
+
+@pytest.mark.parametrize("parameters", [PROD, DEV], ids=["prod", "dev"])
+def test_deployed_functions_use_aws_own_endpoints(parameters: dict[str, str]) -> None:
+    # EndpointUrl exists for `make sam-local` only; left empty, no function gets an override.
+    for name, function in of_type(stack(parameters), "AWS::Lambda::Function").items():
+        assert "AWS_ENDPOINT_URL" not in function["Properties"]["Environment"]["Variables"], name
