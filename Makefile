@@ -25,7 +25,7 @@ EVENT ?= events/redirect_link.json
 PORT ?= 3000
 
 
-.PHONY: help venv test lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
+.PHONY: help venv test test-slow lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,7 +40,10 @@ $(STAMP): requirements-dev.txt src/layers/common/requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 test: lint browser checkov ## every check: lint, types, template, handler, end-to-end and browser tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: venv ## the slow reliability tests: the schemathesis fuzz run, AWS timeouts, failing uploads
+	$(BIN)/python -m pytest -m slow
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .
@@ -86,6 +89,10 @@ run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS: make run [PORT=
 
 sam-local: build ## needs Docker: the emulator plus sam local start-api pointed at it: make sam-local [PORT=3000]
 	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --port $(PORT)
+
+.PHONY: bench
+bench: build ## cold starts, warm overhead, AWS calls, local stack, sizes, cost: bench/results/latest.md
+	$(AWS_OFFLINE) $(BIN)/python -m bench
 
 lock: ## re-pin requirements-dev.txt and requirements-checkov.txt from their .in files
 	@rm -rf /tmp/lock-venv && $(PYTHON313) -m venv /tmp/lock-venv
