@@ -60,9 +60,7 @@ def _without_empty_endpoint(variables: dict[str, Any]) -> dict[str, str]:
     # The template's AWS_ENDPOINT_URL is `!If [HasEndpointUrl, ..., !Ref AWS::NoValue]`, which
     # SAM resolves to "" rather than leaving it out; boto3 would take "" for "no override" and
     # reach for real AWS. The local stack sets its own endpoint anyway.
-    return {
-        key: str(value) for key, value in variables.items() if not (key == "AWS_ENDPOINT_URL" and value == "")
-    }
+    return {key: str(value) for key, value in variables.items() if not (key == "AWS_ENDPOINT_URL" and value == "")}
 
 
 class Stack:
