@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # 10-20 s of retries and backo
 TIMEOUT = 30
 FAILURES_QUEUE = "UploadFailuresQueue"
 INVOCATIONS = 3  # ProcessUploadFunction: MaximumRetryAttempts 2, so three attempts in all
-S3_ATTEMPTS = 4  # common/storage.py: standard retries, max_attempts 3 = three retries after the first try
+S3_ATTEMPTS = 3  # common/storage.py: standard retries, total_max_attempts 3
 WAIT_SECONDS = 120  # three invocations, each backing off up to 1 + 2 + 4 s, plus the local retry pauses
 
 
