@@ -15,14 +15,13 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from devserver.faults import FaultInjection, from_environment
 from devserver.hot_items import ItemWriteLimit
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, dynamodb_client, s3_client, sqs_client
 from devserver.local_names import bucket_name, queue_attributes, queue_name, table_name
 from devserver.s3_post_gate import S3PostGate
 from devserver.stack import Stack
@@ -86,31 +85,13 @@ class Emulator:
         self._server.server_close()
 
     def dynamodb(self) -> DynamoDBClient:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+        return dynamodb_client(self.endpoint)
 
     def s3(self) -> S3Client:
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+        return s3_client(self.endpoint)
 
     def sqs(self) -> SQSClient:
-        return boto3.client(
-            "sqs",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+        return sqs_client(self.endpoint)
 
     def reset(self) -> None:
         """Forget every table, item, bucket and object (moto's own reset endpoint)."""

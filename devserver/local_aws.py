@@ -5,6 +5,13 @@ Kept free of heavy imports: Lambda workers import it (through `lambda_context`) 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
 REGION = "us-east-1"
 # moto accepts any credentials; these keep boto3 from looking for real ones.
 ACCESS_KEY_ID = SECRET_ACCESS_KEY = "local"  # noqa: S105 - not a secret: moto accepts anything
@@ -22,3 +29,30 @@ def emulator_environment(endpoint: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
         "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
     }
+
+
+def _client(service: str, endpoint: str) -> Any:
+    import boto3  # noqa: PLC0415 - only test and server code build these clients, never a worker's start-up
+
+    return boto3.client(
+        service,  # type: ignore[call-overload]  # one of the three typed wrappers below
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID,
+        aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+
+
+def dynamodb_client(endpoint: str) -> DynamoDBClient:
+    """A DynamoDB client for the emulator at `endpoint`."""
+    return cast("DynamoDBClient", _client("dynamodb", endpoint))
+
+
+def s3_client(endpoint: str) -> S3Client:
+    """An S3 client for the emulator at `endpoint`."""
+    return cast("S3Client", _client("s3", endpoint))
+
+
+def sqs_client(endpoint: str) -> SQSClient:
+    """An SQS client for the emulator at `endpoint`."""
+    return cast("SQSClient", _client("sqs", endpoint))

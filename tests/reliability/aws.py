@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devserver.local_aws import dynamodb_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,13 +23,7 @@ class EmulatorTables:
     endpoint: str
 
     def dynamodb(self) -> DynamoDBClient:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY_ID,
-            aws_secret_access_key=SECRET_ACCESS_KEY,
-        )
+        return dynamodb_client(self.endpoint)
 
     def scan(self, table: str) -> Iterator[dict[str, Any]]:
         """Every item of `table`, deserialised (numbers as Decimal), page by page."""

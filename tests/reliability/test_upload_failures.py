@@ -8,11 +8,10 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-import boto3
 import pytest
 import requests
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devserver.local_aws import sqs_client
 from tests.reliability.conftest import AppServer
 from tests.support.uploads import image_bytes
 
@@ -28,13 +27,7 @@ WAIT_SECONDS = 120  # three invocations, each backing off up to 1 + 2 + 4 s, plu
 
 
 def sqs(server: AppServer) -> SQSClient:
-    return boto3.client(
-        "sqs",
-        endpoint_url=server.emulator_endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    return sqs_client(server.emulator_endpoint)
 
 
 def failure_records_about(server: AppServer, attachment_id: str, timeout: float) -> list[str]:
