@@ -17,6 +17,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from common import errors
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -65,7 +67,7 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def is_condition_failure(error: ClientError) -> bool:
     """True when a conditional write was refused because its condition did not hold."""
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return errors.aws_error_code(error) == "ConditionalCheckFailedException"
 
 
 def item_at_failure(error: ClientError) -> dict[str, Any] | None:

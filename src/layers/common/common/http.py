@@ -227,8 +227,7 @@ def error_response(error: errors.ApiError, request: Request | None = None) -> Re
 def _as_api_error(exc: Exception) -> errors.ApiError | None:
     """Map a dependency failure the client can retry to a 503; anything else is a bug (None)."""
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in _RETRYABLE_AWS_ERRORS:
+        if errors.aws_error_code(exc) in _RETRYABLE_AWS_ERRORS:
             return errors.ServiceUnavailable()
     elif isinstance(exc, BotoCoreError):  # timeouts and connection failures after the SDK's retries
         return errors.ServiceUnavailable()

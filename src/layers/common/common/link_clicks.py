@@ -62,7 +62,7 @@ def record_click(short_code: str) -> links.Link:
     except ClientError as error:
         if dynamo.is_condition_failure(error):
             raise _refused(dynamo.item_at_failure(error) is not None) from None
-        if _error_code(error) not in _THROTTLED:
+        if errors.aws_error_code(error) not in _THROTTLED:
             raise
         metrics.add_metric(name="ClickWritesThrottled", unit=MetricUnit.Count, value=1)
         return _record_click_on_a_shard(short_code)
@@ -90,7 +90,7 @@ def _record_click_on_a_shard(short_code: str) -> links.Link:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if _error_code(error) not in _THROTTLED or attempt == SHARD_ATTEMPTS - 1:
+            if errors.aws_error_code(error) not in _THROTTLED or attempt == SHARD_ATTEMPTS - 1:
                 # The redirect must not fail because of its counter: say loudly what was lost.
                 logger.error("Click not counted", extra={"shortCode": short_code}, exc_info=True)
                 metrics.add_metric(name="ClicksNotCounted", unit=MetricUnit.Count, value=1)
@@ -122,10 +122,6 @@ def _refused(exists: bool) -> errors.ApiError:
         return errors.Gone("This link has expired")
     metrics.add_metric(name="RedirectsNotFound", unit=MetricUnit.Count, value=1)
     return errors.NotFound("No link with this code")
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def get_link_with_clicks(short_code: str) -> links.Link:

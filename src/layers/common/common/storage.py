@@ -18,6 +18,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from common import errors
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -103,9 +105,9 @@ def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = Non
     try:
         response = client().get_object(**params)
     except ClientError as error:
-        if _error_code(error) in _GONE:
+        if errors.aws_error_code(error) in _GONE:
             return None
-        if _error_code(error) != "InvalidRange":
+        if errors.aws_error_code(error) != "InvalidRange":
             raise
         return _empty_head(bucket_name, key, etag)  # an empty object has no byte 0 to start from
     data = response["Body"].read()
@@ -120,7 +122,7 @@ def _empty_head(bucket_name: str, key: str, etag: str | None) -> Head | None:
     try:
         meta = client().head_object(**params)
     except ClientError as error:
-        if _error_code(error) in _GONE:
+        if errors.aws_error_code(error) in _GONE:
             return None
         raise
     return Head(b"", int(meta["ContentLength"]), meta["ETag"].strip('"'), meta.get("ContentType", ""))
@@ -131,7 +133,7 @@ def read_all(bucket_name: str, key: str, *, etag: str) -> bytes | None:
     try:
         response = client().get_object(Bucket=bucket_name, Key=key, IfMatch=_quoted(etag))
     except ClientError as error:
-        if _error_code(error) in _GONE:
+        if errors.aws_error_code(error) in _GONE:
             return None
         raise
     data: bytes = response["Body"].read()
@@ -177,7 +179,3 @@ def delete_prefix(bucket_name: str, prefix: str) -> int:
 
 def _quoted(etag: str) -> str:
     return etag if etag.startswith('"') else f'"{etag}"'
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
