@@ -1,7 +1,7 @@
 """A DynamoDB stream into a function, as Lambda's event source mapping does it, on the emulator's stream.
 
 One thread per mapping reads the table's stream (moto keeps one shard per table) right after each
-write the emulator serves (devserver/table_writes.py), drops the records the mapping's filter
+write to its table the emulator serves (devserver/table_writes.py), drops the records the mapping's filter
 rejects, and invokes the function with batches of at most `BatchSize` records, in order:
 
 - the function raised (or timed out): the whole batch failed; with `BisectBatchOnFunctionError`
@@ -89,7 +89,7 @@ class StreamPoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            seen = self._writes.count  # before reading: a write during the read is not missed
+            seen = self._writes.count(self.trigger.table)  # before reading: a write during the read is not missed
             try:
                 if self._read_once():
                     continue  # there may be more: drain before waiting
@@ -98,7 +98,7 @@ class StreamPoller:
             idle_until = time.monotonic() + IDLE_READ_SECONDS
             while (
                 not self._stop.is_set()
-                and self._writes.wait(seen, STOP_CHECK_SECONDS) == seen
+                and self._writes.wait(self.trigger.table, seen, STOP_CHECK_SECONDS) == seen
                 and time.monotonic() < idle_until
             ):
                 pass

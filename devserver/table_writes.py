@@ -1,58 +1,82 @@
-"""WSGI middleware for the emulator: counts DynamoDB writes, so stream pollers read a stream only after one.
+"""WSGI middleware for the emulator: counts DynamoDB writes per table, so a stream poller reads its
+table's stream only after a write to that table.
 
 Reading a stream on a timer would cost a GetRecords call every fraction of a second forever, and
 moto keeps every shard iterator it ever handed out (about 2 KB each, never expired). A poller
-waits here instead and reads as soon as a write has been served: lower latency, no idle cost.
+waits here instead and reads as soon as a write to its table has been served: lower latency, no
+idle cost, and no read at all for the writes of tables it does not follow (every redirect writes
+the links table: waking the tasks table's poller for each would put a GetRecords call, and its
+share of this process's CPU, next to every redirect).
 """
 
 from __future__ import annotations
 
+import io
+import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# DynamoDB operations that can add stream records (PartiQL statements may or may not: counted).
-WRITES = frozenset(
-    {
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "BatchWriteItem",
-        "TransactWriteItems",
-        "ExecuteStatement",
-        "BatchExecuteStatement",
-        "ExecuteTransaction",
-    }
-)
+# DynamoDB operations that can add stream records, and where each names its tables.
+_SINGLE_TABLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+_PARTIQL_WRITES = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
+WRITES = _SINGLE_TABLE_WRITES | _PARTIQL_WRITES | {"BatchWriteItem", "TransactWriteItems"}
 
 
 class TableWrites:
-    """Wraps the emulator's app; `wait(seen, timeout)` returns once more writes than `seen` were served."""
+    """Wraps the emulator's app; `wait(table, seen, timeout)` returns once `table` has had more writes than `seen`."""
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
-        self._count = 0
+        self._counts: Counter[str] = Counter()
+        self._any_table = 0  # writes whose tables are not known (PartiQL): they count for every table
         self._changed = threading.Condition()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        response = self.app(environ, start_response)
         service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
+        if not (service.startswith("DynamoDB_") and operation in WRITES):
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        response = self.app(environ, start_response)
         # DynamoDB requests are served whole (emulator._SerialisedDynamoDB): the write is done by now.
-        if service.startswith("DynamoDB_") and operation in WRITES:
-            with self._changed:
-                self._count += 1
-                self._changed.notify_all()
+        tables = written_tables(operation, body)
+        with self._changed:
+            if tables is None:
+                self._any_table += 1
+            else:
+                self._counts.update(tables)
+            self._changed.notify_all()
         return response
 
-    @property
-    def count(self) -> int:
+    def count(self, table: str) -> int:
+        """Writes served so far that may have changed `table`."""
         with self._changed:
-            return self._count
+            return self._counts[table] + self._any_table
 
-    def wait(self, seen: int, timeout: float) -> int:
-        """The write count, once it differs from `seen` or after `timeout` seconds."""
+    def wait(self, table: str, seen: int, timeout: float) -> int:
+        """`table`'s write count, once it differs from `seen` or after `timeout` seconds."""
         with self._changed:
-            self._changed.wait_for(lambda: self._count != seen, timeout)
-            return self._count
+            self._changed.wait_for(lambda: self._counts[table] + self._any_table != seen, timeout)
+            return self._counts[table] + self._any_table
+
+
+def written_tables(operation: str, body: bytes) -> set[str] | None:
+    """The names of the tables a write request names; None when it cannot tell (PartiQL, a body it cannot read)."""
+    try:
+        request = json.loads(body)
+        if operation in _SINGLE_TABLE_WRITES:
+            names = [request["TableName"]]
+        elif operation == "BatchWriteItem":
+            names = list(request["RequestItems"])
+        elif operation == "TransactWriteItems":
+            names = [action["TableName"] for item in request["TransactItems"] for action in item.values()]
+        else:
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # moto answers the malformed request; count it for every table, to be safe
+    # A table may be named by its ARN (arn:aws:dynamodb:<region>:<account>:table/<name>).
+    return {str(name).rpartition(":table/")[2] for name in names}

@@ -1,0 +1,61 @@
+"""The emulator's write signal: a stream poller wakes for writes to its own table only."""
+
+from __future__ import annotations
+
+from devserver.emulator import Emulator
+
+LINKS, TASKS = "LinksTable", "TasksTable"
+
+
+def test_a_write_counts_for_the_table_it_names_only(aws: Emulator) -> None:
+    writes, dynamodb = aws.table_writes, aws.dynamodb()
+    links, tasks = writes.count(LINKS), writes.count(TASKS)
+
+    dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "abc1234"}})
+
+    assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks)
+
+
+def test_batch_and_transaction_writes_count_for_each_table_they_name(aws: Emulator) -> None:
+    writes, dynamodb = aws.table_writes, aws.dynamodb()
+    links, tasks = writes.count(LINKS), writes.count(TASKS)
+    task = {"user_id": {"S": "u1"}, "task_id": {"S": "t1"}}
+
+    dynamodb.batch_write_item(RequestItems={TASKS: [{"PutRequest": {"Item": task}}]})
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": LINKS, "Item": {"shortCode": {"S": "xyz9876"}}}},
+            {"Delete": {"TableName": TASKS, "Key": task}},
+        ]
+    )
+
+    assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks + 2)
+
+
+def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(aws: Emulator) -> None:
+    writes, dynamodb = aws.table_writes, aws.dynamodb()
+    links, tasks = writes.count(LINKS), writes.count(TASKS)
+
+    dynamodb.execute_statement(Statement=f"INSERT INTO \"{LINKS}\" VALUE {{'shortCode': 'pqr5555'}}")
+
+    assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks + 1)
+
+
+def test_reads_count_for_no_table(aws: Emulator) -> None:
+    writes, dynamodb = aws.table_writes, aws.dynamodb()
+    links = writes.count(LINKS)
+
+    dynamodb.get_item(TableName=LINKS, Key={"shortCode": {"S": "nothing"}})
+
+    assert writes.count(LINKS) == links
+
+
+def test_wait_returns_on_a_write_to_its_table_and_not_on_another(aws: Emulator) -> None:
+    writes, dynamodb = aws.table_writes, aws.dynamodb()
+    seen = writes.count(TASKS)
+
+    dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "lmn4444"}})
+    assert writes.wait(TASKS, seen, timeout=0.05) == seen  # timed out: nothing for the tasks table
+
+    dynamodb.put_item(TableName=TASKS, Item={"user_id": {"S": "u2"}, "task_id": {"S": "t2"}})
+    assert writes.wait(TASKS, seen, timeout=5) == seen + 1
