@@ -17,9 +17,9 @@ with `gateway.app.test_client()`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Request, Response, jsonify, make_response
@@ -107,26 +107,21 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
         binary_types = list(self.api.binary_media_types or [])
         if not _is_text(flask_request):
             binary_types.append(flask_request.mimetype)
-        now = datetime.now(UTC)
+        now = time.time()
         event = construct_v2_event_http(
             flask_request=flask_request,
             port=self.port,
             binary_types=binary_types,
             stage_name=self.api.stage_name,
             stage_variables=self.api.stage_variables,
-            route_key=self._v2_route_key(
-                method, PathConverter.convert_path_to_api_gateway(endpoint), route.is_default_route
-            ),
-            request_time_epoch=int(time.time()),
-            request_time=now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            route_key=_v2_route_key(method, endpoint, route.is_default_route),
+            request_time_epoch=int(now),
+            request_time=time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
         )
-        headers: dict[str, str] = {}
-        for name, value in flask_request.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        headers = _lower_case_headers(flask_request.environ)
         headers.update({k.lower(): v for k, v in event["headers"].items() if k.lower().startswith("x-forwarded-")})
         event["headers"] = headers
-        event["requestContext"]["timeEpoch"] = int(now.timestamp() * 1000)
+        event["requestContext"]["timeEpoch"] = int(now * 1000)
         return event
 
     def _request_handler(self, **kwargs: Any) -> Response:
@@ -139,7 +134,26 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
         return response
 
 
+@functools.cache
+def _v2_route_key(method: str, endpoint: str, is_default_route: bool) -> str:
+    """The event's routeKey ("GET /links/{code}"), from Flask's endpoint (the same few for every request)."""
+    path = PathConverter.convert_path_to_api_gateway(endpoint)
+    return str(LocalApigwService._v2_route_key(method, path, is_default_route))
+
+
+def _lower_case_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's headers as a v2 event has them: names lower-cased, a repeated header's values
+    joined with commas (the HTTP server put them in the WSGI environ so)."""
+    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").lower()] = environ[key]
+    return headers
+
+
 def _is_text(flask_request: Request) -> bool:
+    if not flask_request.content_length and "wsgi.input_terminated" not in flask_request.environ:
+        return True  # no body (a chunked one has no length but says so)
     mimetype = flask_request.mimetype or ""
     data = flask_request.get_data()
     if not data:

@@ -12,6 +12,7 @@ client sees the response, not a reset). One plain access line per request, after
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import select
 import socket
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from socketserver import TCPServer
@@ -205,7 +207,7 @@ class _WsgiRequestHandler(BaseHTTPRequestHandler):
             body = b"Internal Server Error"
         code = int(status.split(None, 1)[0])
         lines = [f"{self.protocol_version} {status}", f"Server: {self.server_version}"]
-        lines.append(f"Date: {self.date_time_string()}")
+        lines.append(f"Date: {_http_date(int(time.time()))}")
         has_length = False
         for name, value in headers:
             lines.append(f"{name}: {value}")
@@ -232,6 +234,12 @@ class _WsgiRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         LOG.info("%s %s", self.address_string(), format % args)
+
+
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    """The Date header's value, formatted once per second rather than per response."""
+    return formatdate(second, usegmt=True)
 
 
 def _no_write(data: bytes) -> None:

@@ -6,9 +6,12 @@ Served from tests/e2e/fixture_app (test-only functions), through the real server
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -119,6 +122,24 @@ def test_the_event_is_http_api_payload_v2_with_path_and_multi_value_query(stack:
     assert event["queryStringParameters"] == {"tag": "a,b", "x": "1"}
     assert event["headers"]["x-custom"] == "kept"
     assert event["requestContext"]["http"]["method"] == "GET"
+
+
+def test_event_headers_are_lower_cased_with_repeated_ones_joined_by_commas(stack: LocalStack) -> None:
+    address = urlsplit(stack.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
+    connection.putrequest("POST", "/echo/hi")
+    for name, value in [("X-Repeated", "one"), ("x-repeated", "two"), ("Content-Type", "text/plain")]:
+        connection.putheader(name, value)
+    connection.putheader("Content-Length", "2")
+    connection.endheaders(b"hi")
+    event = json.loads(connection.getresponse().read())["event"]
+    connection.close()
+
+    assert event["headers"]["x-repeated"] == "one,two"
+    assert event["headers"]["content-type"] == "text/plain"
+    assert event["headers"]["content-length"] == "2"
+    assert all(name == name.lower() for name in event["headers"])
+    assert (event["body"], event["isBase64Encoded"]) == ("hi", False)
 
 
 def test_a_binary_request_body_arrives_base64_encoded(stack: LocalStack) -> None:
