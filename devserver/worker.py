@@ -77,9 +77,10 @@ def main() -> None:
             context = LambdaContext(name, memory, timeout, aws_request_id=rid)
             ok, payload = _run(handler, event_json, context)
         duration_ms = (time.perf_counter() - started) * 1000
+        # The result first, then the log lines: the client need not wait for the console.
+        send_message(results_fd, (b"R" if ok else b"E") + payload)
         print(f"END RequestId: {rid}\n{_report(rid, duration_ms, memory, init_ms)}", flush=True)
         init_ms = None
-        send_message(results_fd, (b"R" if ok else b"E") + payload)
 
 
 def send_message(fd: int, payload: bytes) -> None:
