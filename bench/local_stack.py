@@ -44,6 +44,7 @@ from typing import Any
 
 import requests
 
+from bench.stats import Goal, paired_ratios
 from devserver.lambda_context import LambdaContext
 from devserver.local_aws import emulator_environment
 from devserver.stack import Stack
@@ -94,16 +95,31 @@ def compare(ours: Call, theirs: Call, rounds: int, count: int, warmup: int = 50)
     return p50s
 
 
-def report(name: str, ours: list[float], theirs: list[float], what: str, goal: float) -> None:
-    ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+def comparison(name: str, against: str, ours: list[float], theirs: list[float], goal: float) -> dict[str, Any]:
+    """One A/B comparison as `make bench` records it: p50s per round, their ratios, the verdict."""
+    ratios = paired_ratios(ours, theirs)
+    ratio = statistics.median(ratios)
+    return {
+        "name": name,
+        "against": against,
+        "ours_p50_ms": ours,
+        "theirs_p50_ms": theirs,
+        "ratios": ratios,
+        "ratio": ratio,
+        "goal": Goal(goal, "x").text(),
+        "met": Goal(goal).met(ratio),
+    }
 
+
+def comparison_lines(row: dict[str, Any]) -> list[str]:
     def spread(values: list[float], unit: str = "") -> str:
         return f"{statistics.median(values):.2f}{unit} ({min(values):.2f}-{max(values):.2f})"
 
-    verdict = "met" if statistics.median(ratios) <= goal else "NOT met"
-    print(f"{name} p50, median of {len(ratios)} rounds (min-max):")
-    print(f"  local stack {spread(ours, ' ms')}, {what} {spread(theirs, ' ms')}")
-    print(f"  ratio {spread(ratios)}: goal <= {goal} {verdict}")
+    return [
+        f"{row['name']} p50, median of {len(row['ratios'])} rounds (min-max):",
+        f"  local stack {spread(row['ours_p50_ms'], ' ms')}, {row['against']} {spread(row['theirs_p50_ms'], ' ms')}",
+        f"  ratio {spread(row['ratios'])}: goal {row['goal']} {'met' if row['met'] else 'NOT met'}",
+    ]
 
 
 class ConsoleFile:
@@ -213,18 +229,11 @@ def hammer(url: str, clients: int, seconds: float) -> tuple[int, int]:
     return counts["ok"], counts["errors"]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=200, help="per side and round")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.baseline_server:
-        serve_baseline(args.baseline_server)
-        return
-
+def run(
+    rounds: int = 7, requests_per_round: int = 200, seconds: float = 10.0, clients: int = 50,
+    progress: Callable[[str], None] = lambda _: None,
+) -> dict[str, Any]:  # fmt: skip
+    """Every measure of the module's docstring, as a dict (`make bench` writes it into its results)."""
     emulator_port = free_port()
     command = [sys.executable, "-m", "devserver", "--port", "0", "--seed", "--emulator-port", str(emulator_port)]
     started = time.perf_counter()
@@ -236,19 +245,24 @@ def main() -> None:
         first_started = time.perf_counter()
         first_status = get(port, "/demo")
         first_ms = (time.perf_counter() - first_started) * 1000
-        answered = time.perf_counter() - started
-        print(f"start-up: listening after {listening:.2f} s; first answered request after {answered:.2f} s")
-        print(f"first request (GET /demo -> {first_status}, worker prewarmed or not): {first_ms:.0f} ms")
+        startup = {
+            "listening_s": listening,
+            "first_answered_s": time.perf_counter() - started,
+            "first_request_ms": first_ms,
+            "first_status": first_status,
+        }
         stack.wait_for_settled()  # the prewarm has started every worker: nothing starts during the rounds
 
+        progress("local stack: GET /links/x against a ThreadingHTTPServer")
         baseline_port = free_port()
         with running([sys.executable, "-m", "bench.local_stack", "--baseline-server", str(baseline_port)]) as base:
             base.wait_for("ready")
             ours, theirs = compare(
-                lambda: get(port, "/links/x"), lambda: get(baseline_port, "/links/x"), args.rounds, args.requests
+                lambda: get(port, "/links/x"), lambda: get(baseline_port, "/links/x"), rounds, requests_per_round
             )
-        report("GET /links/x", ours, theirs, "ThreadingHTTPServer + handler", 1.5)
+        no_aws_call = comparison("GET /links/x", "ThreadingHTTPServer + handler", ours, theirs, 1.5)
 
+        progress("local stack: GET /demo against the handler in-process")
         # The handler's log lines go to a file, as the local stack's do (Powertools binds stdout at import).
         with tempfile.TemporaryFile("w", buffering=1) as console, contextlib.redirect_stdout(console):
             redirect, memory, timeout = load("RedirectLinkFunction", f"http://127.0.0.1:{emulator_port}")
@@ -256,18 +270,56 @@ def main() -> None:
             def direct() -> object:
                 return redirect(redirect_event("demo"), LambdaContext("RedirectLinkFunction", memory, timeout))
 
-            ours, theirs = compare(lambda: get(port, "/demo"), direct, args.rounds, args.requests)
-        report("GET /demo", ours, theirs, "handler called in-process", 1.3)
+            ours, theirs = compare(lambda: get(port, "/demo"), direct, rounds, requests_per_round)
+        redirect_row = comparison("GET /demo", "handler called in-process", ours, theirs, 1.3)
 
+        progress(f"local stack: {clients} clients for {seconds:g} s")
         session = requests.Session()
         created = session.post(f"{url}/shorten", json={"url": "https://example.com/load"}, timeout=30)
         code = created.json()["shortCode"]
-        ok, errors = hammer(f"{url}/{code}", args.clients, args.seconds)
+        ok, errors = hammer(f"{url}/{code}", clients, seconds)
         clicks = json.loads(session.get(f"{url}/links/{code}", timeout=30).text)["clicks"]
-        verdict = "equal" if clicks == ok else "MISMATCH"
-        rate = ok / args.seconds
-        print(f"{args.clients} clients x {args.seconds:.0f} s: {ok} redirects ({rate:.0f}/s), {errors} errors")
-        print(f"  clicks {clicks}: {verdict}")
+    return {
+        "startup": startup,
+        "comparisons": [no_aws_call, redirect_row],
+        "concurrency": {
+            "clients": clients,
+            "seconds": seconds,
+            "redirects": ok,
+            "errors": errors,
+            "clicks": clicks,
+            "met": errors == 0 and clicks == ok,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=200, help="per side and round")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline_server:
+        serve_baseline(args.baseline_server)
+        return
+    results = run(args.rounds, args.requests, args.seconds, args.clients)
+    startup = results["startup"]
+    print(
+        f"start-up: listening after {startup['listening_s']:.2f} s;"
+        f" first answered request after {startup['first_answered_s']:.2f} s"
+    )
+    first = f"GET /demo -> {startup['first_status']}, worker prewarmed or not"
+    print(f"first request ({first}): {startup['first_request_ms']:.0f} ms")
+    for row in results["comparisons"]:
+        print("\n".join(comparison_lines(row)))
+    load_test = results["concurrency"]
+    print(
+        f"{load_test['clients']} clients x {load_test['seconds']:.0f} s: {load_test['redirects']} redirects"
+        f" ({load_test['redirects'] / load_test['seconds']:.0f}/s), {load_test['errors']} errors"
+    )
+    print(f"  clicks {load_test['clicks']}: {'equal' if load_test['clicks'] == load_test['redirects'] else 'MISMATCH'}")
 
 
 if __name__ == "__main__":
