@@ -6,7 +6,9 @@ runtime), then the standard library. A fresh benchmark process gets the same ord
 
 - task: `.aws-sam/build/<Function>` itself, or, when it ships native code for another CPU (arm64
   wheels on an x86_64 laptop), a copy where those distributions are replaced by this machine's
-  build of the same version, *without* `.pyc` files, as `sam build` ships them;
+  build of the same version, compiled to unchecked-hash `.pyc` as src/functions/Makefile compiles
+  what `sam build` ships (named under /var/task as there, so the bytes do not depend on the copy's
+  temporary path);
 - opt: `.aws-sam/build/CommonLayer/python`, compiled `.pyc` and all;
 - runtime: boto3 and what it requires (not the dev venv's other packages, e.g. awscrt or pyOpenSSL,
   which botocore would otherwise pick up at import and which Lambda's runtime does not have).
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
+import py_compile
 import re
 import shutil
 import tempfile
@@ -25,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 
 RUNTIME_DISTRIBUTIONS = ("boto3",)  # with their requirements: what the Lambda Python runtime provides
+LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unpacks a function: its .pyc name their sources there
 _REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -139,17 +143,29 @@ class Layout:
             for relative in local_files:
                 path = Path(relative)
                 if relative.startswith("..") or "__pycache__" in path.parts or path.suffix == ".pyc":
-                    continue  # sam build ships no .pyc for a function's dependencies
+                    continue  # this machine's own .pyc: compiled again below, as the build does
                 source = Path(str(local.locate_file(relative)))
                 destination = overlay / path
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, destination)
+                if path.suffix == ".py":
+                    compile_as_built(destination, path)
             replaced |= built_entries | top_level_entries(local_files)
             substitutions.append(Substitution(name, built_version, local.version, wheel_tags(info)))
         for entry in built.iterdir():
             if entry.name not in replaced:
                 (overlay / entry.name).symlink_to(entry)
         return TaskDir(overlay, substitutions)
+
+
+def compile_as_built(source: Path, relative: Path) -> None:
+    """`source`'s .pyc as src/functions/Makefile makes it: unchecked hash, named under /var/task."""
+    py_compile.compile(
+        str(source),
+        dfile=f"{LAMBDA_TASK_ROOT}/{relative.as_posix()}",
+        doraise=True,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
 
 
 def _name_and_version(dist_info: Path) -> tuple[str, str]:
