@@ -62,10 +62,9 @@ def run_in_process(stack: Stack, args: argparse.Namespace, results: dict[str, An
             OPERATIONS, fixtures, capture, rounds=args.warm_rounds, per_round=args.warm_calls, progress=progress
         )
         sizes = item_sizes(fixtures)
-    memory = {name: function.memory for name, function in stack.functions().items()}
-    api = stack.resources("AWS::Serverless::HttpApi")
-    access_format = next((props.get("AccessLogSettings", {}).get("Format") for props in api.values()), None)
-    results["cost"] = cost.estimate(results["warm"], sizes, memory, access_format)
+    # What each Stage's template says (its log levels above all): the measurements are the same.
+    stages = {stage: cost.stage_config(Stack(parameters={"Stage": stage})) for stage in cost.STAGES}
+    results["cost"] = cost.estimate(results["warm"], sizes, stages)
 
 
 def run_cold_start(stack: Stack, args: argparse.Namespace, results: dict[str, Any], deadline: float) -> None:

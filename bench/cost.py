@@ -12,6 +12,10 @@ Public us-east-1 list prices (no free tier). The inputs that are measured, not a
   metrics, captured), plus Lambda's own platform.start and platform.report records (JSON log
   format, with the X-Ray trace id) and the API's access log line rendered from the template's
   format, each event counted with 26 bytes of CloudWatch overhead. GB taken as 10^9 bytes.
+  Which of these lines Lambda sends depends on the Stage: each stage's LoggingConfig and
+  environment are read from the template (`stage_config`), and its lines filtered as Lambda
+  filters them (see `LogLevels`). Prod is the headline (the seed's figure is for a production
+  deployment); dev is reported alongside.
 - X-Ray: `Tracing: Active` records the first request each second and 5% of the rest. At a steady
   1M requests a month (0.39/s) nearly every request is traced: the line is shown on its own.
 """
@@ -22,13 +26,19 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from devserver.stack import Stack
 
 SECONDS_PER_MONTH = 30 * 24 * 3600
 GB = 1e9  # conservative: fewer bytes per GB than 2^30, so a (slightly) larger bill
 CLOUDWATCH_EVENT_OVERHEAD = 26  # bytes CloudWatch Logs counts per log event besides its message
 SEED_COST_PER_MILLION_REDIRECTS = 4.45
 GOAL_FRACTION_OF_SEED = 0.5
+# The template's Stage values. The seed's figure is for a production deployment: prod is the headline.
+HEADLINE_STAGE = "prod"
+STAGES = (HEADLINE_STAGE, "dev")
 
 
 @dataclass(frozen=True)
@@ -189,10 +199,106 @@ def access_log_line(template_format: str) -> str:
     return line
 
 
-def log_bytes(handler_output: str, duration_ms: float, memory_mb: int, access_log_format: str | None) -> dict[str, int]:
-    """Bytes CloudWatch Logs ingests for one request, by source (26 bytes of overhead per event)."""
-    handler_events = [line for line in handler_output.splitlines() if line.strip()]
-    platform = platform_records(duration_ms, memory_mb)
+# --- which lines Lambda sends: log-level filtering -------------------------------------------
+
+# Lambda's levels, least severe first; Python's names map onto them.
+_LEVEL_RANK = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4, "FATAL": 5, "CRITICAL": 5}
+# Lambda logs platform.start and platform.report at INFO (AWS: "Log-level filtering", system logs).
+PLATFORM_RECORD_LEVEL = "INFO"
+
+
+def _rank(level: str) -> int:
+    return _LEVEL_RANK[level.upper()]
+
+
+def declared_level(line: str) -> str | None:
+    """The level a log line declares (its JSON "level" field), or None (EMF metrics, plain text)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    level = record.get("level") if isinstance(record, dict) else None
+    return level.upper() if isinstance(level, str) and level.upper() in _LEVEL_RANK else None
+
+
+@dataclass(frozen=True)
+class LogLevels:
+    """One function's log settings in one stage, and which lines they let through to CloudWatch.
+
+    Lambda filters by level only with `LogFormat: JSON`: system records below `SystemLogLevel`
+    and application lines below `ApplicationLogLevel` (INFO when unset) are never sent. Powertools
+    drops its own log records below POWERTOOLS_LOG_LEVEL before they are printed; its EMF metrics
+    lines are printed whatever that level (and carry no level, so Lambda takes them for INFO).
+    """
+
+    log_format: str = "Text"  # Lambda's default
+    system: str = "INFO"  # SystemLogLevel
+    application: str = "INFO"  # ApplicationLogLevel
+    powertools: str = "INFO"  # POWERTOOLS_LOG_LEVEL
+
+    @classmethod
+    def of(cls, logging_config: Mapping[str, Any] | None, environment: Mapping[str, str]) -> LogLevels:
+        """From a function's resolved `LoggingConfig` and environment variables."""
+        config = logging_config or {}
+        return cls(
+            log_format=str(config.get("LogFormat", cls.log_format)),
+            system=str(config.get("SystemLogLevel", cls.system)).upper(),
+            application=str(config.get("ApplicationLogLevel", cls.application)).upper(),
+            powertools=str(environment.get("POWERTOOLS_LOG_LEVEL", cls.powertools)).upper(),
+        )
+
+    @property
+    def filtered_by_lambda(self) -> bool:
+        return self.log_format == "JSON"
+
+    def sends_platform_records(self) -> bool:
+        return not self.filtered_by_lambda or _rank(PLATFORM_RECORD_LEVEL) >= _rank(self.system)
+
+    def sends(self, line: str) -> bool:
+        """Whether a line the handler printed reaches CloudWatch with these settings."""
+        level = declared_level(line)
+        if level is not None and _rank(level) < _rank(self.powertools):
+            return False  # Powertools would not have printed it
+        # Lambda takes a line without a valid level for INFO.
+        return not self.filtered_by_lambda or _rank(level or "INFO") >= _rank(self.application)
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """What the template says, for one Stage, about the inputs of the bill."""
+
+    memory_mb: Mapping[str, int]
+    log_levels: Mapping[str, LogLevels]
+    access_log_format: str | None
+
+
+def stage_config(stack: Stack) -> StageConfig:
+    """Memory, log levels and the API access log format, as `stack`'s template and parameters
+    resolve them (Globals merged, `!If [IsProd, ...]` decided by its Stage)."""
+    functions = stack.functions()
+    properties = stack.resources("AWS::Serverless::Function")
+    apis = stack.resources("AWS::Serverless::HttpApi").values()
+    return StageConfig(
+        memory_mb={name: function.memory for name, function in functions.items()},
+        log_levels={
+            name: LogLevels.of(properties[name].get("LoggingConfig"), function.environment)
+            for name, function in functions.items()
+        },
+        access_log_format=next((api.get("AccessLogSettings", {}).get("Format") for api in apis), None),
+    )
+
+
+def log_bytes(
+    handler_output: str,
+    duration_ms: float,
+    memory_mb: int,
+    access_log_format: str | None,
+    levels: LogLevels = LogLevels(),
+) -> dict[str, int]:
+    """Bytes CloudWatch Logs ingests for one request, by source (26 bytes of overhead per event),
+    after Lambda's and Powertools' level filtering (`levels`)."""
+    handler_events = [line for line in handler_output.splitlines() if line.strip() and levels.sends(line)]
+    platform = platform_records(duration_ms, memory_mb) if levels.sends_platform_records() else []
     sources = {
         "handler": sum(len(line.encode()) + CLOUDWATCH_EVENT_OVERHEAD for line in handler_events),
         "lambda_platform": sum(len(line.encode()) + CLOUDWATCH_EVENT_OVERHEAD for line in platform),
@@ -247,35 +353,60 @@ def units(calls: list[str], size: int) -> tuple[float, float]:
     return writes, reads
 
 
-def estimate(
+ASSUMPTIONS = (
+    "Handler lines are those one warm request printed in-process with the local stack's environment,"
+    " then filtered by each stage's levels; a stage logging more verbosely than that capture would be"
+    " undercounted. Errors, warnings and cold starts' init records are not modelled (a healthy steady load).",
+    "Lambda logs its per-request platform.start and platform.report records at INFO: a SystemLogLevel of WARN"
+    " sends neither. Level filtering needs `LogFormat: JSON`; a line without a level counts as INFO.",
+    "EMF metrics lines carry the local stack's namespace (`local/...`); a deployed stack's name makes each"
+    " some 20 bytes longer (under $0.01 per million requests).",
+)
+
+
+def estimate_stage(
     warm_rows: Sequence[Mapping[str, Any]],
     item_sizes: Mapping[str, int],
-    memory_mb: Mapping[str, int],
-    access_log_format: str | None,
+    config: StageConfig,
     prices: Prices = Prices(),
 ) -> dict[str, Any]:
-    """The cost section: each workload's inputs, its bill on HTTP API and on REST API, vs the seed."""
+    """One stage's bill: each workload's inputs, on HTTP API and on REST API, vs the seed."""
     by_operation = {row["operation"]: row for row in warm_rows}
     workloads: list[dict[str, Any]] = []
     for label, operation, function, item in WORKLOADS:
         row = by_operation[operation]
         duration = float(row["handler_ms"]["median"])
+        memory, levels = config.memory_mb[function], config.log_levels[function]
         writes, reads = units(list(row["handler_calls"]), item_sizes[item])
-        logs = log_bytes(row.get("log_sample", ""), duration, memory_mb[function], access_log_format)
-        workload = Workload(label, duration, memory_mb[function], writes, reads, logs["total"])
+        logs = log_bytes(row.get("log_sample", ""), duration, memory, config.access_log_format, levels)
+        workload = Workload(label, duration, memory, writes, reads, logs["total"])
         workloads.append(
             {
                 "workload": workload_json(workload),
                 "item_bytes": item_sizes[item],
+                "log_levels": asdict(levels),
                 "log_bytes_by_source": logs,
                 "http_api": monthly_cost(workload, prices, api="http"),
                 "rest_api": monthly_cost(workload, prices, api="rest"),
             }
         )
+    return {"workloads": workloads, "seed": compare_with_seed(workloads[0]["http_api"])}
+
+
+def estimate(
+    warm_rows: Sequence[Mapping[str, Any]],
+    item_sizes: Mapping[str, int],
+    stages: Mapping[str, StageConfig],
+    prices: Prices = Prices(),
+) -> dict[str, Any]:
+    """The cost section: every stage's bill (prod's is the headline), prices and assumptions."""
+    if HEADLINE_STAGE not in stages:
+        raise ValueError(f"no {HEADLINE_STAGE!r} stage to compare with the seed: {sorted(stages)}")
     return {
         "prices": asdict(prices),
-        "workloads": workloads,
-        "seed": compare_with_seed(workloads[0]["http_api"]),
+        "headline_stage": HEADLINE_STAGE,
+        "stages": {stage: estimate_stage(warm_rows, item_sizes, config, prices) for stage, config in stages.items()},
+        "assumptions": list(ASSUMPTIONS),
         "xray_fraction_examples": {
             f"{per_month / 1e6:g}M/month steady": traced_fraction(per_month / SECONDS_PER_MONTH, prices)
             for per_month in (1e6, 10e6, 100e6)

@@ -88,7 +88,8 @@ def cold_start_lines(section: Mapping[str, Any]) -> list[str]:
         item = json.loads(substitution)
         lines.append(
             f"Note: {item['distribution']} {item['built_version']} is built for {item['built_tags'][0]}; this"
-            f" machine imports its own build ({item['local_version']}), without .pyc, as sam build ships it."
+            f" machine imports its own build ({item['local_version']}), compiled to unchecked-hash .pyc as the"
+            " build ships it."
         )
     if section.get("probes"):
         pieces = "; ".join(
@@ -178,49 +179,81 @@ def artifact_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines + _table(["artifact", "zipped", "unzipped", "files", "Lambda limits (with layer)"], table)
 
 
-def cost_lines(section: Mapping[str, Any]) -> list[str]:
-    lines = [
-        "## 6. Cost per month (us-east-1 list prices, no free tier)",
-        "",
-        "Durations are in-process on this machine against the emulator, not Lambda on arm64 against DynamoDB:"
-        " the compute line is indicative (it is the smallest line either way).",
-        "",
-    ]
-    names = ["api_gateway", "lambda_requests", "lambda_compute", "dynamodb_writes", "dynamodb_reads",
-             "cloudwatch_logs", "total_without_xray", "xray", "total_with_xray"]  # fmt: skip
+_COST_LINES = ["api_gateway", "lambda_requests", "lambda_compute", "dynamodb_writes", "dynamodb_reads",
+               "cloudwatch_logs", "total_without_xray", "xray", "total_with_xray"]  # fmt: skip
+
+
+def _levels(levels: Mapping[str, str]) -> str:
+    return (
+        f"LogFormat {levels['log_format']}, SystemLogLevel {levels['system']}, ApplicationLogLevel"
+        f" {levels['application']}, POWERTOOLS_LOG_LEVEL {levels['powertools']}"
+    )
+
+
+def stage_cost_lines(stage: str, section: Mapping[str, Any], headline: bool) -> list[str]:
+    """One stage's bill: a table of lines by workload and API type, then its inputs per request."""
+    lines = [f"### Stage={stage}" + (" (the headline: the seed's figure is for production)" if headline else ""), ""]
     header = ["line"]
     for item in section["workloads"]:
         header += [f"{item['workload']['name']} (HTTP API)", "(REST API)"]
     rows = []
-    for name in names:
+    for name in _COST_LINES:
         cells: list[object] = [name.replace("_", " ")]
         for item in section["workloads"]:
             cells += [_money(item["http_api"][name]), _money(item["rest_api"][name])]
         rows.append(cells)
     lines += _table(header, rows)
-    lines.append("Inputs per request:")
-    lines.append("")
+    lines += ["Inputs per request:", ""]
     for item in section["workloads"]:
         workload, logs = item["workload"], item["log_bytes_by_source"]
         lines.append(
             f"- {workload['name']}: {workload['duration_ms']:.2f} ms → billed {workload['billed_ms']} ms at"
             f" {workload['memory_mb']} MB; {workload['write_units']:g} WRU, {workload['read_units']:g} RRU"
             f" (item {item['item_bytes']} B); logs {logs['total']} B = handler {logs['handler']} + Lambda platform"
-            f" {logs['lambda_platform']} + API access log {logs['api_access_log']}"
+            f" {logs['lambda_platform']} + API access log {logs['api_access_log']} ({_levels(item['log_levels'])})"
         )
-    seed = section["seed"]
+    return [*lines, ""]
+
+
+def _seed_ratios(seed: Mapping[str, Any]) -> str:
+    return (
+        f"{seed['ratio_without_xray']:.2f}x without X-Ray ({_verdict(seed['met_without_xray'])}),"
+        f" {seed['ratio_with_xray']:.2f}x with X-Ray ({_verdict(seed['met_with_xray'])})"
+    )
+
+
+def cost_lines(section: Mapping[str, Any]) -> list[str]:
+    headline = section["headline_stage"]
+    lines = [
+        "## 6. Cost per month (us-east-1 list prices, no free tier)",
+        "",
+        "Durations are in-process on this machine against the emulator, not Lambda on arm64 against DynamoDB:"
+        " the compute line is indicative (it is the smallest line either way). Each stage's log settings are"
+        " read from template.yaml with that Stage, and only the lines Lambda would send are counted.",
+        "",
+    ]
+    for stage, stage_section in section["stages"].items():
+        lines += stage_cost_lines(stage, stage_section, stage == headline)
+    seed = section["stages"][headline]["seed"]
+    others = "; ".join(
+        f"Stage={stage}: {_seed_ratios(stage_section['seed'])}"
+        for stage, stage_section in section["stages"].items()
+        if stage != headline
+    )
     fractions = ", ".join(f"{k}: {v:.0%}" for k, v in section["xray_fraction_examples"].items())
     lines += [
-        "",
         f"X-Ray (`Tracing: Active`, 1 req/s reservoir + 5%): share of requests traced at {fractions}."
         " A steady 1M/month (0.39 req/s) is nearly all inside the reservoir, so X-Ray is shown apart.",
         "",
-        f"**vs the seed's ${seed['seed']:.2f} per 1M redirects** (goal {seed['goal']}):"
-        f" {seed['ratio_without_xray']:.2f}x without X-Ray ({_verdict(seed['met_without_xray'])}),"
-        f" {seed['ratio_with_xray']:.2f}x with X-Ray ({_verdict(seed['met_with_xray'])}).",
+        f"**vs the seed's ${seed['seed']:.2f} per 1M redirects** (goal {seed['goal']}), Stage={headline}:"
+        f" {_seed_ratios(seed)}." + (f" For comparison, {others}." if others else ""),
         f"The seed's $4.45 is exactly REST API + Lambda requests + one read and one write unit (no compute, logs"
         f" or X-Ray); on that basis ours is {_money(seed['ours_on_seed_basis'])}"
         f" ({seed['ratio_on_seed_basis']:.2f}x).",
+        "",
+        "Assumptions:",
+        "",
+        *[f"- {assumption}" for assumption in section["assumptions"]],
         "",
     ]
     return lines
@@ -271,10 +304,17 @@ def summary_lines(results: Mapping[str, Any]) -> list[str]:
         lines.append(f"- AWS calls: {sum(row['met'] for row in goals)}/{len(goals)} operations at their goal")
     cost = results.get("cost")
     if cost:
-        seed = cost["seed"]
+        headline = cost["headline_stage"]
+        seed = cost["stages"][headline]["seed"]
+        others = ", ".join(
+            f"Stage={stage} {section['seed']['ratio_without_xray']:.2f}x"
+            for stage, section in cost["stages"].items()
+            if stage != headline
+        )
         lines.append(
-            f"- Cost of 1M redirects: {seed['ratio_without_xray']:.2f}x the seed without X-Ray,"
+            f"- Cost of 1M redirects, Stage={headline}: {seed['ratio_without_xray']:.2f}x the seed without X-Ray,"
             f" {seed['ratio_with_xray']:.2f}x with it (goal <= 0.5x)"
+            + (f"; without X-Ray in {others}" if others else "")
         )
     thumbnail = results.get("thumbnail")
     if thumbnail:

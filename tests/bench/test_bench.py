@@ -1,5 +1,6 @@
 """The cheap parts of `make bench`, so they cannot break silently: AWS call counts per operation,
-each benchmarked operation against its bare equivalent, the cost arithmetic and the report.
+each benchmarked operation against its bare equivalent, the cost arithmetic (per stage, with the
+template's log levels), the report and the layout cold starts import from.
 
 No timing is asserted anywhere: the figures themselves are for `make bench` to report.
 """
@@ -7,16 +8,18 @@ No timing is asserted anywhere: the figures themselves are for `make bench` to r
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from bench import aws_calls, cost, report, warm
 from bench.import_profile import parse_importtime
 from bench.in_process import InProcessApp, LogCapture
-from bench.lambda_layout import is_foreign, requirement_closure
+from bench.lambda_layout import Layout, is_foreign, requirement_closure
 from bench.operations import OPERATIONS, Fixtures, Operation
 from devserver.emulator import Emulator
 from devserver.stack import Stack
+from tests.support.pyc import pyc_problems
 
 
 @pytest.fixture
@@ -71,21 +74,98 @@ def test_xray_sampling_and_dynamodb_units() -> None:
     assert cost.units(["dynamodb:UpdateItem", "dynamodb:GetItem"], 100) == (1, 1)
 
 
-def test_the_seed_comparison_and_its_report_section() -> None:
-    warm_row = {"handler_ms": {"median": 4.2}, "handler_calls": ["dynamodb:UpdateItem"], "log_sample": '{"a":1}\n'}
-    rows = [
-        {**warm_row, "operation": "redirect"},
-        {**warm_row, "operation": "shorten", "handler_calls": ["dynamodb:PutItem"]},
-        {**warm_row, "operation": "task get", "handler_calls": ["dynamodb:GetItem"]},
-    ]
-    memory = {"RedirectLinkFunction": 256, "ShortenLinkFunction": 256, "GetTaskFunction": 256}
+WARM_ROW = {"handler_ms": {"median": 4.2}, "handler_calls": ["dynamodb:UpdateItem"], "log_sample": '{"a":1}\n'}
+WARM_ROWS = [
+    {**WARM_ROW, "operation": "redirect"},
+    {**WARM_ROW, "operation": "shorten", "handler_calls": ["dynamodb:PutItem"]},
+    {**WARM_ROW, "operation": "task get", "handler_calls": ["dynamodb:GetItem"]},
+]
+WORKLOAD_FUNCTIONS = ("RedirectLinkFunction", "ShortenLinkFunction", "GetTaskFunction")
 
-    section = cost.estimate(rows, {"link": 130, "task": 170}, memory, '{"id":"$context.requestId"}')
 
-    seed = section["seed"]
-    assert seed["ours_on_seed_basis"] == pytest.approx(1.00 + 0.20 + 0.625)
-    assert math.isclose(seed["ratio_without_xray"] * 4.45, section["workloads"][0]["http_api"]["total_without_xray"])
-    assert "vs the seed" in "\n".join(report.cost_lines(section))
+def stage(system_log_level: str) -> cost.StageConfig:
+    return cost.StageConfig(
+        memory_mb=dict.fromkeys(WORKLOAD_FUNCTIONS, 256),
+        log_levels=dict.fromkeys(WORKLOAD_FUNCTIONS, cost.LogLevels("JSON", system=system_log_level)),
+        access_log_format='{"id":"$context.requestId"}',
+    )
+
+
+def test_the_seed_comparison_is_prods_and_dev_pays_for_lambdas_platform_lines() -> None:
+    section = cost.estimate(WARM_ROWS, {"link": 130, "task": 170}, {"prod": stage("WARN"), "dev": stage("INFO")})
+
+    prod, dev = section["stages"]["prod"], section["stages"]["dev"]
+    assert section["headline_stage"] == "prod"
+    assert prod["seed"]["ours_on_seed_basis"] == pytest.approx(1.00 + 0.20 + 0.625)
+    redirects = prod["workloads"][0]
+    assert math.isclose(prod["seed"]["ratio_without_xray"] * 4.45, redirects["http_api"]["total_without_xray"])
+    assert redirects["log_bytes_by_source"]["lambda_platform"] == 0
+    platform = dev["workloads"][0]["log_bytes_by_source"]["lambda_platform"]
+    assert platform > 600  # START and REPORT, JSON, traced
+    extra = dev["workloads"][0]["http_api"]["total_without_xray"] - redirects["http_api"]["total_without_xray"]
+    assert extra == pytest.approx(1e6 * platform / 1e9 * 0.50)
+    assert dev["workloads"][0]["http_api"]["xray"] == redirects["http_api"]["xray"]  # X-Ray apart, in both
+    text = "\n".join(report.cost_lines(section))
+    assert "### Stage=prod (the headline" in text
+    assert "### Stage=dev" in text
+    assert "per 1M redirects** (goal <= 0.5x seed ($2.225)), Stage=prod:" in text
+    assert "Assumptions:" in text
+    assert "Stage=prod:" in "\n".join(report.summary_lines({"cost": section}))
+
+
+def test_a_bill_needs_the_production_stage() -> None:
+    with pytest.raises(ValueError, match="prod"):
+        cost.estimate(WARM_ROWS, {"link": 130, "task": 170}, {"dev": stage("INFO")})
+
+
+def test_log_levels_drop_what_lambda_and_powertools_would_not_send() -> None:
+    debug, info, error = (f'{{"level":"{level}","message":"m"}}' for level in ("DEBUG", "INFO", "ERROR"))
+    emf = '{"_aws":{"CloudWatchMetrics":[]},"Redirects":[1.0]}'  # no level: Lambda takes it for INFO
+
+    warn = cost.LogLevels("JSON", system="WARN", application="WARN")
+    assert [warn.sends(line) for line in (debug, info, emf, error)] == [False, False, False, True]
+    assert not warn.sends_platform_records()
+    assert cost.LogLevels("JSON", system="INFO").sends_platform_records()
+    text = cost.LogLevels("Text", system="WARN", application="WARN")  # Lambda filters JSON logs only
+    assert [text.sends_platform_records(), text.sends(info), text.sends(emf)] == [True, True, True]
+    quiet_powertools = cost.LogLevels("Text", powertools="ERROR")  # Powertools never prints the INFO line
+    assert [quiet_powertools.sends(line) for line in (info, emf, error)] == [False, True, True]
+    assert cost.LogLevels.of({"LogFormat": "JSON", "SystemLogLevel": "warn"}, {"POWERTOOLS_LOG_LEVEL": "debug"}) == (
+        cost.LogLevels("JSON", system="WARN", application="INFO", powertools="DEBUG")
+    )
+
+
+def test_each_stage_of_the_template_is_billed_with_its_own_log_levels() -> None:
+    configs = {name: cost.stage_config(Stack(parameters={"Stage": name})) for name in cost.STAGES}
+    prod, dev = (configs[name].log_levels["RedirectLinkFunction"] for name in ("prod", "dev"))
+
+    assert (prod.log_format, prod.system, dev.system) == ("JSON", "WARN", "INFO")  # template.yaml's Globals
+    assert "$context.requestId" in (configs["prod"].access_log_format or "")
+    assert configs["prod"].memory_mb["RedirectLinkFunction"] == 256
+    prod_bytes, dev_bytes = (cost.log_bytes("", 4.2, 256, None, levels) for levels in (prod, dev))
+    assert prod_bytes["lambda_platform"] == 0 < dev_bytes["lambda_platform"]
+
+
+def test_a_foreign_wheel_is_replaced_by_this_machines_build_compiled_as_sam_build_compiles(tmp_path: Path) -> None:
+    built = tmp_path / "ProcessUploadFunction"
+    info = built / "pillow-13.0.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "WHEEL").write_text("Wheel-Version: 1.0\nTag: cp313-cp313-manylinux_2_28_elsewhere\n")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: pillow\nVersion: 13.0.0\n\n")
+    (info / "RECORD").write_text("PIL/__init__.py,,\n")
+    (built / "app.py").write_text("import PIL\n")
+
+    with Layout() as layout:
+        task = layout.task_dir(built)
+        sources = sorted((task.path / "PIL").rglob("*.py"))
+
+        assert [s.distribution for s in task.substitutions] == ["pillow"]
+        assert (task.path / "app.py").resolve() == (built / "app.py").resolve()
+        assert len(sources) > 10
+        assert pyc_problems(sources) == []
+        pyc = (task.path / "PIL" / "__pycache__" / "Image.cpython-313.pyc").read_bytes()
+        assert b"/var/task/PIL/Image.py" in pyc  # named as the build names it, not by the copy's path
+        assert str(layout.root).encode() not in pyc
 
 
 def test_lambda_layout_helpers() -> None:
