@@ -3,10 +3,10 @@
     .venv/bin/python -m bench [--cold-runs 15] [--callgrind-budget 240] [--skip local_stack,thumbnail]
 
 Order: artifact sizes; in-process (AWS call counts, warm overhead, logs, the cost model); the
-local stack under load; the thumbnail; cold starts last (wall time, then callgrind with what is
-left of `--deadline`, then `-X importtime` for any function that misses a goal): callgrind is
-the slow part, its counts are cached by content, and what does not fit is reported as skipped.
-Progress goes to stderr. Needs `sam build` output
+local stack under load, then against its goals (bench/local_stack.py); the thumbnail; cold starts
+last (wall time, then callgrind with what is left of `--deadline`, then `-X importtime` for any
+function that misses a goal): callgrind is the slow part, its counts are cached by content, and
+what does not fit is reported as skipped. Progress goes to stderr. Needs `sam build` output
 (.aws-sam/build): `make bench` runs it.
 """
 
@@ -17,7 +17,19 @@ import sys
 import time
 from typing import Any
 
-from bench import artifacts, aws_calls, callgrind, cold_start, cost, http_load, import_profile, report, thumbnail, warm
+from bench import (
+    artifacts,
+    aws_calls,
+    callgrind,
+    cold_start,
+    cost,
+    http_load,
+    import_profile,
+    local_stack,
+    report,
+    thumbnail,
+    warm,
+)
 from bench.in_process import started
 from bench.lambda_layout import Layout
 from bench.machine import describe, load_average
@@ -119,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     if "local_stack" not in skip:
         in_process_ms = {row["operation"]: row["handler_ms"]["median"] for row in results.get("warm", [])}
         results["local_stack"] = http_load.run(in_process_ms, seconds=args.load_seconds, progress=progress)
+        # make run's own goals (issue 4), each against a baseline measured in the same rounds.
+        results["local_stack"]["goals"] = local_stack.run(progress=progress)
     if "thumbnail" not in skip:
         progress("thumbnail")
         results["thumbnail"] = thumbnail.run(args.thumbnail_runs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,47 @@ def local_stack_lines(section: Mapping[str, Any]) -> list[str]:
         p99 = "—" if row["p99_ms"] is None else f"{row['p99_ms']:.1f}"
         ratio = "—" if row["p50_ratio"] is None else f"{row['p50_ratio']:.2f}x"
         table.append([row["route"], row["clients"], p50, p99, f"{row['rps']:.0f}", row["errors"], ratio])
-    return lines + _table(["route", "clients", "p50 ms", "p99 ms", "req/s", "errors", "p50 / in-process"], table)
+    lines += _table(["route", "clients", "p50 ms", "p99 ms", "req/s", "errors", "p50 / in-process"], table)
+    return lines + (local_stack_goal_lines(section["goals"]) if section.get("goals") else [])
+
+
+def local_stack_goal_lines(goals: Mapping[str, Any]) -> list[str]:
+    """`make run` against its goals: each ratio from A/B rounds against a baseline served the same way."""
+    startup, load = goals["startup"], goals["concurrency"]
+    rounds = len(goals["comparisons"][0]["ratios"]) if goals["comparisons"] else 0
+    lines = [
+        "### make run against its goals (bench/local_stack.py)",
+        "",
+        f"Start-up: listening after {startup['listening_s']:.2f} s, first request answered after"
+        f" {startup['first_answered_s']:.2f} s (that request: {startup['first_request_ms']:.0f} ms)."
+        f" Latency: {rounds} interleaved rounds (ABBA) of requests on fresh connections; p50 per side and"
+        " round, ratio per round; median ratio (min-max).",
+        "",
+    ]
+    table = [
+        [
+            row["name"],
+            row["against"],
+            f"{statistics.median(row['ours_p50_ms']):.2f}",
+            f"{statistics.median(row['theirs_p50_ms']):.2f}",
+            f"{row['ratio']:.2f}x ({min(row['ratios']):.2f}-{max(row['ratios']):.2f})",
+            row["goal"],
+            _verdict(row["met"]),
+        ]
+        for row in goals["comparisons"]
+    ]
+    table.append(
+        [
+            f"GET /{{shortCode}}, {load['clients']} clients x {load['seconds']:g} s",
+            "clicks counted = redirects answered",
+            f"{load['redirects']} redirects",
+            f"{load['clicks']} clicks",
+            f"{load['errors']} errors",
+            "0 errors, no lost click",
+            _verdict(load["met"]),
+        ]
+    )
+    return [*lines, *_table(["route", "against", "ours p50 ms", "theirs p50 ms", "ratio", "goal", "verdict"], table)]
 
 
 def artifact_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -315,6 +356,16 @@ def summary_lines(results: Mapping[str, Any]) -> list[str]:
             f"- Cost of 1M redirects, Stage={headline}: {seed['ratio_without_xray']:.2f}x the seed without X-Ray,"
             f" {seed['ratio_with_xray']:.2f}x with it (goal <= 0.5x)"
             + (f"; without X-Ray in {others}" if others else "")
+        )
+    make_run = (results.get("local_stack") or {}).get("goals")
+    if make_run:
+        rows = [*make_run["comparisons"], make_run["concurrency"]]
+        missed = [row.get("name", "50 clients") for row in rows if not row["met"]]
+        lines.append(
+            f"- make run: {len(rows) - len(missed)}/{len(rows)} goals met ("
+            + ", ".join(f"{row['name']} {row['ratio']:.2f}x" for row in make_run["comparisons"])
+            + ")"
+            + (f"; misses: {', '.join(missed)}" if missed else "")
         )
     thumbnail = results.get("thumbnail")
     if thumbnail:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import aws_calls, cost, report, warm
+from bench import aws_calls, cost, local_stack, report, warm
 from bench.import_profile import parse_importtime
 from bench.in_process import InProcessApp, LogCapture
 from bench.lambda_layout import Layout, is_foreign, requirement_closure
@@ -183,3 +183,23 @@ def test_importtime_parsing() -> None:
     )
 
     assert parse_importtime(stderr) == {"common.http": 120}
+
+
+def test_make_runs_goals_are_judged_on_the_median_ratio_of_paired_rounds() -> None:
+    # Round 2 alone would fail the goal: a single noisy round must not decide the verdict.
+    row = local_stack.comparison("GET /links/x", "ThreadingHTTPServer", [1.2, 2.0, 1.1], [1.0, 1.0, 1.0], 1.5)
+    assert row["ratios"] == [1.2, 2.0, 1.1]
+    assert (row["ratio"], row["met"]) == (1.2, True)
+    assert local_stack.comparison("GET /demo", "in-process", [1.4, 1.5], [1.0, 1.0], 1.3)["met"] is False
+
+    goals = {
+        "startup": {"listening_s": 2.0, "first_answered_s": 3.1, "first_request_ms": 600, "first_status": 301},
+        "comparisons": [row],
+        "concurrency": {"clients": 50, "seconds": 10, "redirects": 900, "errors": 0, "clicks": 899, "met": False},
+    }
+    text = "\n".join(report.local_stack_goal_lines(goals))
+    summary = "\n".join(report.summary_lines({"local_stack": {"goals": goals}}))
+
+    assert "| GET /links/x | ThreadingHTTPServer | 1.20 | 1.00 | 1.20x (1.10-2.00) | <= 1.5x |" in text
+    assert "899 clicks" in text
+    assert "make run: 1/2 goals met (GET /links/x 1.20x); misses: 50 clients" in summary
