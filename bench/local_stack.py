@@ -1,6 +1,6 @@
 """How fast is `make run`? Start-up, warm latency against in-process baselines, and 50 concurrent clients.
 
-    .venv/bin/python -m bench.local_stack [--rounds 7] [--requests 200] [--seconds 10] [--clients 50]
+    .venv/bin/python -m bench.local_stack [--rounds 15] [--requests 100] [--seconds 10] [--clients 50]
 
 Both sides of each comparison do the same work and are measured the same way, in one run, so the
 noisy shared machine affects them alike:
@@ -230,7 +230,7 @@ def hammer(url: str, clients: int, seconds: float) -> tuple[int, int]:
 
 
 def run(
-    rounds: int = 7, requests_per_round: int = 200, seconds: float = 10.0, clients: int = 50,
+    rounds: int = 15, requests_per_round: int = 100, seconds: float = 10.0, clients: int = 50,
     progress: Callable[[str], None] = lambda _: None,
 ) -> dict[str, Any]:  # fmt: skip
     """Every measure of the module's docstring, as a dict (`make bench` writes it into its results)."""
@@ -295,8 +295,8 @@ def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--requests", type=int, default=200, help="per side and round")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--requests", type=int, default=100, help="per side and round")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--baseline-server", type=int, help=argparse.SUPPRESS)
