@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import cold_start
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -98,6 +100,13 @@ def cold_start_lines(section: Mapping[str, Any]) -> list[str]:
             for p in section["probes"]
         )
         lines += ["", f"What single pieces cost over (a), in instructions (callgrind probes): {pieces}."]
+        baselines = {row["name"]: row.get("instructions") for row in section["rows"] if row["baseline"]}
+        a, b = (baselines.get(name) for name in (cold_start.BASELINE_CLIENT, cold_start.BASELINE_SEED))
+        if a and b:
+            lines.append(
+                f"Goal (b) leaves a function {(b - a) / 1e6:.1f}M instructions over (a) for everything it adds to one"
+                " client (what `boto3.resource` costs over a client): Powertools' probe above is most of that."
+            )
     if section.get("analysis"):
         lines += ["", "Why (modules imported beyond baseline (a), `-X importtime` self time, median of 3):", ""]
         for analysis in section["analysis"]:
