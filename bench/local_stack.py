@@ -56,9 +56,17 @@ type Call = Callable[[], object]
 
 
 def load(name: str, endpoint: str) -> tuple[Handler, int, int]:
-    """A function's handler, imported here with its template environment aimed at `endpoint`."""
+    """A function's handler, imported here with its template environment aimed at `endpoint`.
+
+    The layer is imported afresh: its clients are created at import with the endpoint of the
+    time, and `make bench` has imported it before, aimed at its own in-process emulator.
+    """
     function = Stack().function(name)
     os.environ.update({**function.environment, **emulator_environment(endpoint)})
+    layers = tuple(str(directory.resolve()) for directory in function.layer_dirs)
+    for module_name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(layers):
+            del sys.modules[module_name]
     return load_handler(function), function.memory, function.timeout
 
 
@@ -257,6 +265,9 @@ def run(
         baseline_port = free_port()
         with running([sys.executable, "-m", "bench.local_stack", "--baseline-server", str(baseline_port)]) as base:
             base.wait_for("ready")
+            answers = (get(port, "/links/x"), get(baseline_port, "/links/x"))
+            if answers != (404, 404):
+                raise RuntimeError(f"GET /links/x answered {answers} (local stack, baseline): not comparable")
             ours, theirs = compare(
                 lambda: get(port, "/links/x"), lambda: get(baseline_port, "/links/x"), rounds, requests_per_round
             )
@@ -267,9 +278,16 @@ def run(
         with tempfile.TemporaryFile("w", buffering=1) as console, contextlib.redirect_stdout(console):
             redirect, memory, timeout = load("RedirectLinkFunction", f"http://127.0.0.1:{emulator_port}")
 
-            def direct() -> object:
-                return redirect(redirect_event("demo"), LambdaContext("RedirectLinkFunction", memory, timeout))
+            def direct() -> dict[str, Any]:
+                result: dict[str, Any] = redirect(
+                    redirect_event("demo"), LambdaContext("RedirectLinkFunction", memory, timeout)
+                )
+                return result
 
+            # Both sides do the same work: a click counted and a 301, against the same table.
+            answers = (get(port, "/demo"), direct()["statusCode"])
+            if answers != (301, 301):
+                raise RuntimeError(f"GET /demo answered {answers} (local stack, in-process): not comparable")
             ours, theirs = compare(lambda: get(port, "/demo"), direct, rounds, requests_per_round)
         redirect_row = comparison("GET /demo", "handler called in-process", ours, theirs, 1.3)
 
