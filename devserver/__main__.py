@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             target=runtime.prewarm, args=(stack.functions().values(),), name="prewarm", daemon=True
         ).start()
 
-    stop.wait()
+    # The kernel may deliver SIGINT/SIGTERM to any thread, and Python runs the handler only once
+    # the main thread wakes: a wait without a timeout can then sleep through Ctrl-C for good.
+    while not stop.wait(0.25):
+        pass
     print("Stopping: closing the server and the function workers", flush=True)
     triggers.stop()  # the pollers wind down while the server and the workers close
     server.shutdown()

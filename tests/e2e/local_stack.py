@@ -101,10 +101,11 @@ class LocalStack:
             self.process.send_signal(signum)
             try:
                 self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired as exc:
                 self.process.kill()
                 self.process.wait()
-                raise
+                message = f"Still running {timeout:g} s after signal {signum}; output:\n{self.output}"
+                raise AssertionError(message) from exc
         return self.process.returncode
 
     def _read(self) -> None:
