@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sam.terminate())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return sam.wait()
+        while True:  # in short waits: a SIGTERM delivered to another thread runs once this one wakes
+            try:
+                return sam.wait(timeout=0.25)
+            except subprocess.TimeoutExpired:
+                continue
     finally:
         emulator.stop()
 
