@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from devserver.wsgi_body import read_body
+
 ENVIRONMENT_VARIABLE = "DEVSERVER_FAULTS"
 CONTROL_PATH = "/devserver-api/faults"
 DEFAULT_DELAY = 2.5
@@ -177,8 +179,7 @@ class FaultInjection:
         method = environ.get("REQUEST_METHOD", "GET")
         try:
             if method == "PUT":
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                specs = json.loads(environ["wsgi.input"].read(length) or b"[]")
+                specs = json.loads(read_body(environ) or b"[]")
                 if not isinstance(specs, list) or not all(isinstance(spec, str) for spec in specs):
                     raise ValueError("expected a JSON list of fault specs")
                 self.configure(parse_all(specs))

@@ -13,13 +13,14 @@ are mixed with the rest of the item, and this app never puts hot items).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from devserver.wsgi_body import read_body
 
 ENVIRONMENT_VARIABLE = "DEVSERVER_ITEM_WRITE_LIMIT"
 CONTROL_PATH = "/devserver-api/item-write-limit"
@@ -53,9 +54,7 @@ class ItemWriteLimit:
             return self._control(environ, start_response)
         if self._limit is None or environ.get("HTTP_X_AMZ_TARGET") not in _KEYED_WRITES:
             return self.app(environ, start_response)
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
-        if self._take(_item_of(body)):
+        if self._take(_item_of(read_body(environ))):
             return self.app(environ, start_response)
         error = json.dumps(
             {
@@ -85,7 +84,7 @@ class ItemWriteLimit:
     def _control(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("REQUEST_METHOD") == "PUT":
             try:
-                limit = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))["limit"]
+                limit = json.loads(read_body(environ))["limit"]
                 if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0):
                     raise ValueError
             except (ValueError, KeyError, TypeError):

@@ -11,12 +11,13 @@ share of this process's CPU, next to every redirect).
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from devserver.wsgi_body import read_body
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -39,8 +40,7 @@ class TableWrites:
         service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
         if not (service.startswith("DynamoDB_") and operation in WRITES):
             return self.app(environ, start_response)
-        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
+        body = read_body(environ)
         response = self.app(environ, start_response)
         # DynamoDB requests are served whole (emulator._SerialisedDynamoDB): the write is done by now.
         tables = written_tables(operation, body)
@@ -55,13 +55,16 @@ class TableWrites:
     def count(self, table: str) -> int:
         """Writes served so far that may have changed `table`."""
         with self._changed:
-            return self._counts[table] + self._any_table
+            return self._count(table)
 
     def wait(self, table: str, seen: int, timeout: float) -> int:
         """`table`'s write count, once it differs from `seen` or after `timeout` seconds."""
         with self._changed:
-            self._changed.wait_for(lambda: self._counts[table] + self._any_table != seen, timeout)
-            return self._counts[table] + self._any_table
+            self._changed.wait_for(lambda: self._count(table) != seen, timeout)
+            return self._count(table)
+
+    def _count(self, table: str) -> int:  # with the lock held
+        return self._counts[table] + self._any_table
 
 
 def written_tables(operation: str, body: bytes) -> set[str] | None:
