@@ -34,7 +34,7 @@ from bench.in_process import started
 from bench.lambda_layout import Layout
 from bench.machine import describe, load_average
 from bench.operations import LINK_CODE, OPERATIONS, USER, Fixtures
-from devserver.stack import Stack
+from devkit.stack import Stack
 
 SECTIONS = ("artifacts", "in_process", "local_stack", "thumbnail", "cold_start")
 IMPORTTIME_RESERVE_S = 60  # kept from callgrind's budget for `-X importtime` of the functions that miss

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.operations import LINK_CODE, USER, WRITER, Fixtures
-from tests.support.events import redirect_event, shorten_event, stats_event, task_event
+from devkit.events import redirect_event, shorten_event, stats_event, task_event
 
 _HOOK = "before-call.*.*"
 _HOOK_ID = "bench-count-calls"

@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.lambda_layout import Layout, Substitution
 from bench.stats import Goal, Spread, paired_ratios
-from devserver.stack import Stack
+from devkit.stack import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / ".aws-sam" / "build"

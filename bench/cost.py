@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from devserver.stack import Stack
+    from devkit.stack import Stack
 
 SECONDS_PER_MONTH = 30 * 24 * 3600
 GB = 1e9  # conservative: fewer bytes per GB than 2^30, so a (slightly) larger bill

@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.local_stack import running
 from bench.stats import percentile
-from tests.e2e.local_stack import free_port
+from devkit.local_server import free_port
 
 LEVELS = (1, 8, 32)
 SHORTEN_BODY = json.dumps({"url": "https://example.com/articles/2026/a-benchmark-of-a-serverless-app"})

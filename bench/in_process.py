@@ -1,6 +1,6 @@
 """Handlers called in this process against the emulator, as the handler tests do.
 
-Each function is loaded once (warm, as in Lambda) with `tests.support.functions.load_handler`,
+Each function is loaded once (warm, as in Lambda) with `devkit.functions.load_handler`,
 and invoked with its template environment set. What the handlers print (Powertools' JSON log
 lines and metrics) is what Lambda would ship to CloudWatch Logs: `LogCapture` keeps it so the
 cost model can count its bytes instead of guessing.
@@ -15,11 +15,11 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from devserver.emulator import Emulator
-from devserver.lambda_context import LambdaContext
-from devserver.local_aws import emulator_environment
-from devserver.stack import LocalFunction, Stack
-from tests.support.functions import Handler, load_handler
+from devkit.emulator import Emulator
+from devkit.functions import Handler, load_handler
+from devkit.lambda_context import LambdaContext
+from devkit.local_aws import emulator_environment
+from devkit.stack import LocalFunction, Stack
 
 
 class LogCapture(io.TextIOBase):

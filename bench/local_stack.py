@@ -45,12 +45,12 @@ from typing import Any
 import requests
 
 from bench.stats import Goal, paired_ratios
-from devserver.lambda_context import LambdaContext
-from devserver.local_aws import emulator_environment
-from devserver.stack import Stack
-from tests.e2e.local_stack import ROOT, free_port
-from tests.support.events import redirect_event, stats_event
-from tests.support.functions import Handler, load_handler
+from devkit.events import redirect_event, stats_event
+from devkit.functions import Handler, load_handler
+from devkit.lambda_context import LambdaContext
+from devkit.local_aws import emulator_environment
+from devkit.local_server import ROOT, free_port
+from devkit.stack import Stack
 
 type Call = Callable[[], object]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.in_process import InProcessApp
-from tests.support.events import http_event, qr_event, redirect_event, shorten_event, stats_event, task_event
+from devkit.events import http_event, qr_event, redirect_event, shorten_event, stats_event, task_event
 
 type Call = Callable[[], Any]
 type Prepare = Callable[[Fixtures], Call]

@@ -21,16 +21,16 @@ from types import FrameType
 STARTED = time.perf_counter()
 
 # Imported after the clock starts: these imports are most of the start-up time.
-from devserver.emulator import Emulator  # noqa: E402
-from devserver.faults import ENVIRONMENT_VARIABLE as FAULTS_VARIABLE  # noqa: E402
-from devserver.faults import checked_spec  # noqa: E402
+from devkit.faults import ENVIRONMENT_VARIABLE as FAULTS_VARIABLE  # noqa: E402
+from devkit.faults import checked_spec  # noqa: E402
+from devkit.hot_items import ENVIRONMENT_VARIABLE as ITEM_WRITE_LIMIT_VARIABLE  # noqa: E402
+from devkit.local_aws import emulator_environment  # noqa: E402
+from devkit.stack import TEMPLATE, Stack  # noqa: E402
+from devserver.emulator import start_emulator  # noqa: E402
 from devserver.gateway import create_gateway, route_lines  # noqa: E402
-from devserver.hot_items import ENVIRONMENT_VARIABLE as ITEM_WRITE_LIMIT_VARIABLE  # noqa: E402
 from devserver.http_server import make_http_server  # noqa: E402
-from devserver.local_aws import emulator_environment  # noqa: E402
 from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
 from devserver.seed import seed  # noqa: E402
-from devserver.stack import TEMPLATE, Stack  # noqa: E402
 from devserver.triggers import start_triggers  # noqa: E402
 
 
@@ -51,7 +51,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=checked_spec,
         default=[],
         metavar="SPEC",
-        help="make the emulator fail requests, e.g. dynamodb:throttle:1.0 (see devserver/faults.py)",
+        help="make the emulator fail requests, e.g. dynamodb:throttle:1.0 (see devkit/faults.py)",
     )
     parser.add_argument(
         "--item-write-limit",
@@ -74,11 +74,12 @@ def _configure_logging(level: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     _configure_logging(args.log_level)
-    if args.fault:  # read by the emulator (devserver/faults.py)
+    if args.fault:  # read by the emulator (devkit/faults.py)
         os.environ[FAULTS_VARIABLE] = ",".join(args.fault)
-    if args.item_write_limit is not None:  # read by the emulator (devserver/hot_items.py)
+    if args.item_write_limit is not None:  # read by the emulator (devkit/hot_items.py)
         os.environ[ITEM_WRITE_LIMIT_VARIABLE] = str(args.item_write_limit)
-    emulator = Emulator(host="127.0.0.1", port=args.emulator_port).start()
+    local_emulator = start_emulator(host="127.0.0.1", port=args.emulator_port)
+    emulator = local_emulator.emulator
     # This process's own clients (and SAM's credential lookup) use the emulator and dummy credentials.
     os.environ.update(emulator_environment(emulator.endpoint))
     os.environ.pop("AWS_PROFILE", None)
@@ -93,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
     base_url = f"http://{args.host}:{server.server_port}"
     # Wired before "Running on": an upload or a deletion right after start-up is delivered.
-    triggers = start_triggers(stack, emulator, runtime, concurrency=args.workers)
+    triggers = start_triggers(stack, local_emulator, runtime, concurrency=args.workers)
 
     stop = threading.Event()
 

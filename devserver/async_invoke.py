@@ -24,11 +24,11 @@ from typing import Any, Protocol
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 from samcli.lib.utils.stream_writer import StreamWriter
 
+from devkit.local_aws import REGION
+from devkit.local_names import ACCOUNT_ID
+from devkit.stack import Stack
 from devserver.event_sources import AsyncConfig
-from devserver.local_aws import REGION
-from devserver.local_names import ACCOUNT_ID
 from devserver.runtime import FunctionError, FunctionTimedOut, WarmRuntime
-from devserver.stack import Stack
 
 RETRY_PAUSE_SECONDS = 0.5  # doubled after each failed attempt
 

@@ -1,8 +1,8 @@
 """The template's non-HTTP triggers, as the local stack wires them: S3 notifications and DynamoDB streams.
 
 Read from each `AWS::Serverless::Function`'s `Events` and `EventInvokeConfig` after SAM has resolved
-parameters and intrinsics (devserver/stack.py), with every reference turned into the name the
-emulator gave that resource (devserver/local_names.py). What the local stack cannot emulate is
+parameters and intrinsics (devkit/stack.py), with every reference turned into the name the
+emulator gave that resource (devkit/local_names.py). What the local stack cannot emulate is
 listed in `EventSources.skipped`, for the console, instead of being half-wired.
 """
 
@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devkit.local_names import bucket_name, queue_name, referenced_id, table_name
+from devkit.stack import Stack
 from devserver.event_filter import Pattern, UnsupportedFilter, describe, parse_filter_criteria
-from devserver.local_names import bucket_name, queue_name, referenced_id, table_name
-from devserver.stack import Stack
 
 # Lambda's defaults: async events are retried twice; a stream batch until its records expire (-1).
 DEFAULT_ASYNC_RETRIES = 2

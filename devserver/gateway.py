@@ -32,9 +32,9 @@ from samcli.local.apigw.path_converter import PathConverter
 from samcli.local.apigw.route import Route
 from samcli.local.lambdafn.config import FunctionConfig
 
-from devserver.local_aws import REGION
+from devkit.local_aws import REGION
+from devkit.stack import Stack
 from devserver.runtime import FunctionError, FunctionTimedOut, WarmRuntime
-from devserver.stack import Stack
 
 LOG = logging.getLogger(__name__)
 # What API Gateway passes to a function as text; any other body arrives base64-encoded.

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from devkit.local_names import queue_arn
 from devserver.async_invoke import AsyncInvoker
 from devserver.event_sources import S3Trigger
-from devserver.local_names import queue_arn
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

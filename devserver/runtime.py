@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devserver.local_aws import emulator_environment
+from devkit.local_aws import emulator_environment
+from devkit.stack import LocalFunction
 from devserver.source_watch import Fingerprint, SourceWatch
-from devserver.stack import LocalFunction
 from devserver.workers import WorkerDied, WorkerPool, WorkerTimedOut
 
 LOG = logging.getLogger(__name__)

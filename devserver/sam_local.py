@@ -16,9 +16,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devserver.emulator import Emulator
-from devserver.local_aws import emulator_environment
-from devserver.stack import LOCAL_PARAMETERS, TEMPLATE, Stack
+from devkit.emulator import Emulator
+from devkit.local_aws import emulator_environment
+from devkit.stack import LOCAL_PARAMETERS, TEMPLATE, Stack
 
 ENV_VARS_FILE = TEMPLATE.parent / ".aws-sam" / "local-env.json"
 

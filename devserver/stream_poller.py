@@ -25,11 +25,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from devkit.local_aws import REGION
+from devkit.local_names import ACCOUNT_ID
 from devserver.async_invoke import RETRY_PAUSE_SECONDS, Invoke, SendMessage
 from devserver.event_filter import passes
 from devserver.event_sources import StreamTrigger
-from devserver.local_aws import REGION
-from devserver.local_names import ACCOUNT_ID
 from devserver.table_writes import TableWrites
 
 LOG = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from devserver.wsgi_body import read_body
+from devkit.wsgi_body import read_body
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.stack import Stack
 from devserver.async_invoke import AsyncInvoker, FunctionInvoker
 from devserver.event_sources import read_event_sources
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from devserver.notifications import NotificationPoller, configure_notifications
-from devserver.stack import Stack
 from devserver.stream_poller import StreamPoller
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from devserver.emulator import Emulator
+    from devserver.emulator import LocalEmulator
     from devserver.runtime import WarmRuntime
 
 JOIN_SECONDS = 5.0
@@ -50,7 +50,7 @@ class Triggers:
             poller.join(JOIN_SECONDS)
 
 
-def start_triggers(stack: Stack, emulator: Emulator, runtime: WarmRuntime, concurrency: int) -> Triggers:
+def start_triggers(stack: Stack, local: LocalEmulator, runtime: WarmRuntime, concurrency: int) -> Triggers:
     """Wire every S3 and DynamoDB stream event of the template; `concurrency` async deliveries per function."""
     sources = read_event_sources(stack)
     triggers = Triggers()
@@ -58,6 +58,7 @@ def start_triggers(stack: Stack, emulator: Emulator, runtime: WarmRuntime, concu
         triggers.lines = [f"Not emulated: {reason}" for reason in sources.skipped]
         return triggers
     invoke = FunctionInvoker(stack, runtime)
+    emulator = local.emulator
     sqs: SQSClient = _client("sqs", emulator.endpoint)
 
     def send(queue_name: str, body: str) -> None:
@@ -75,7 +76,7 @@ def start_triggers(stack: Stack, emulator: Emulator, runtime: WarmRuntime, concu
             streams=streams,
             invoke=invoke,
             send=send,
-            writes=emulator.table_writes,
+            writes=local.table_writes,
             stop=triggers._stop,
         )
         try:

@@ -50,7 +50,7 @@ def main() -> None:
 
     # Only to import our LambdaContext: appended, so it can never shadow the function's modules.
     sys.path.append(str(Path(__file__).resolve().parents[1]))
-    from devserver.lambda_context import LambdaContext  # noqa: PLC0415 - after the path is set
+    from devkit.lambda_context import LambdaContext  # noqa: PLC0415 - after the path is set
 
     sys.path[:0] = [os.environ["LAMBDA_TASK_ROOT"], *layer_dirs]
     name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]

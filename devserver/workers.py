@@ -19,8 +19,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from devkit.stack import LocalFunction
 from devserver import worker as worker_script
-from devserver.stack import LocalFunction
 
 LOG = logging.getLogger(__name__)
 WORKER_SCRIPT = Path(worker_script.__file__).resolve()

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from devserver.emulator import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Emulator
-from devserver.stack import Stack
-from tests.support.functions import Handler, invoke, load_handler
+from devkit.emulator import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Emulator
+from devkit.functions import Handler, invoke, load_handler
+from devkit.stack import Stack
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import Uploads
 

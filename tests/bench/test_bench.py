@@ -17,8 +17,8 @@ from bench.import_profile import parse_importtime
 from bench.in_process import InProcessApp, LogCapture
 from bench.lambda_layout import Layout, is_foreign, requirement_closure
 from bench.operations import OPERATIONS, Fixtures, Operation
-from devserver.emulator import Emulator
-from devserver.stack import Stack
+from devkit.emulator import Emulator
+from devkit.stack import Stack
 from tests.support.pyc import pyc_problems
 
 

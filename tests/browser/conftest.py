@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, sync_playwright
 
-from tests.e2e.local_stack import ROOT, LocalStack
+from devkit.local_server import ROOT, LocalStack
 from tests.support.target_site import target_site
 
 CHROMIUM = Path("/usr/bin/chromium")

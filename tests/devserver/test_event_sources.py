@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from devkit.local_names import referenced_id
+from devkit.stack import Stack
 from devserver.event_sources import AsyncConfig, Destination, S3Trigger, read_event_sources
-from devserver.local_names import referenced_id
-from devserver.stack import Stack
 
 FAILURES = Destination("UploadFailuresQueue", "UploadFailuresQueue")
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.stack import Stack
 from devserver.gateway import create_gateway
 from devserver.runtime import WarmRuntime
-from devserver.stack import Stack
 
 BASE_URL = "http://127.0.0.1:3000"
 

@@ -12,8 +12,8 @@ import pytest
 from botocore.config import Config
 from werkzeug.test import Client, EnvironBuilder
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
-from devserver.s3_post_gate import S3PostGate
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.s3_post_gate import S3PostGate
 
 BUCKET = "attachments"
 KEY = "uploads/u/t/a"

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from devserver.s3_post_policy import PostPolicyError, _signing_key, check_post
+from devkit.s3_post_policy import PostPolicyError, _signing_key, check_post
 
 ACCESS_KEY, SECRET = "AKIDLOCALEXAMPLE", "local-secret"
 SECRETS = {ACCESS_KEY: SECRET}

@@ -21,8 +21,8 @@ from samcli.local.apigw.event_constructor import construct_v2_event_http
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 from samcli.local.apigw.route import Route
 
+from devkit.stack import Stack
 from devserver.gateway import Gateway
-from devserver.stack import Stack
 
 
 class RecordingRuntime:

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from devserver.emulator import Emulator
+from collections.abc import Iterator
+
+import pytest
+
+from devkit.emulator import Emulator
+from devserver.emulator import LocalEmulator, start_emulator
 
 LINKS, TASKS = "LinksTable", "TasksTable"
 
 
-def test_a_write_counts_for_the_table_it_names_only(aws: Emulator) -> None:
-    writes, dynamodb = aws.table_writes, aws.dynamodb()
+@pytest.fixture(scope="module")
+def _local() -> Iterator[LocalEmulator]:
+    local = start_emulator("127.0.0.1", 0)
+    yield local
+    local.emulator.stop()
+
+
+@pytest.fixture
+def local(aws: Emulator, _local: LocalEmulator) -> LocalEmulator:
+    """`make run`'s emulator (the write signal in front of moto). moto keeps its state per process,
+    so it serves the tables `aws` has just created from the template."""
+    return _local
+
+
+def test_a_write_counts_for_the_table_it_names_only(local: LocalEmulator) -> None:
+    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
 
     dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "abc1234"}})
@@ -16,8 +35,8 @@ def test_a_write_counts_for_the_table_it_names_only(aws: Emulator) -> None:
     assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks)
 
 
-def test_batch_and_transaction_writes_count_for_each_table_they_name(aws: Emulator) -> None:
-    writes, dynamodb = aws.table_writes, aws.dynamodb()
+def test_batch_and_transaction_writes_count_for_each_table_they_name(local: LocalEmulator) -> None:
+    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
     task = {"user_id": {"S": "u1"}, "task_id": {"S": "t1"}}
 
@@ -32,8 +51,8 @@ def test_batch_and_transaction_writes_count_for_each_table_they_name(aws: Emulat
     assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks + 2)
 
 
-def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(aws: Emulator) -> None:
-    writes, dynamodb = aws.table_writes, aws.dynamodb()
+def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(local: LocalEmulator) -> None:
+    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
 
     dynamodb.execute_statement(Statement=f"INSERT INTO \"{LINKS}\" VALUE {{'shortCode': 'pqr5555'}}")
@@ -41,8 +60,8 @@ def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(aws: Emulato
     assert (writes.count(LINKS), writes.count(TASKS)) == (links + 1, tasks + 1)
 
 
-def test_reads_count_for_no_table(aws: Emulator) -> None:
-    writes, dynamodb = aws.table_writes, aws.dynamodb()
+def test_reads_count_for_no_table(local: LocalEmulator) -> None:
+    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
     links = writes.count(LINKS)
 
     dynamodb.get_item(TableName=LINKS, Key={"shortCode": {"S": "nothing"}})
@@ -50,8 +69,8 @@ def test_reads_count_for_no_table(aws: Emulator) -> None:
     assert writes.count(LINKS) == links
 
 
-def test_wait_returns_on_a_write_to_its_table_and_not_on_another(aws: Emulator) -> None:
-    writes, dynamodb = aws.table_writes, aws.dynamodb()
+def test_wait_returns_on_a_write_to_its_table_and_not_on_another(local: LocalEmulator) -> None:
+    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
     seen = writes.count(TASKS)
 
     dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "lmn4444"}})

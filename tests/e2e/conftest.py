@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.local_stack import LocalStack, free_port
+from devkit.local_server import LocalStack, free_port
 
 
 @dataclass(frozen=True)

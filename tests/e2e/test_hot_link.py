@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.local_stack import LocalStack, free_port
+from devkit.local_server import LocalStack, free_port
 
 CLICKS = 500
 

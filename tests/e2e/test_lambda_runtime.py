@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.e2e.local_stack import FIXTURE_APP, LocalStack
+from devkit.local_server import LocalStack
+from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
 
 pytestmark = pytest.mark.e2e
 

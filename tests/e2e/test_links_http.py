@@ -8,7 +8,7 @@ import boto3
 import pytest
 import requests
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from tests.e2e.conftest import LinksStack
 
 pytestmark = pytest.mark.e2e

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.local_stack import ROOT, LocalStack
+from devkit.local_server import ROOT, LocalStack
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,8 @@ import time
 import pytest
 import requests
 
-from tests.e2e.local_stack import FIXTURE_APP, LocalStack, is_running
+from devkit.local_server import LocalStack, is_running
+from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
 
 pytestmark = pytest.mark.e2e
 

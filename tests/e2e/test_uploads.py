@@ -27,9 +27,9 @@ import requests
 from botocore.config import Config
 from PIL import Image
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_server import LocalStack
 from tests.e2e.conftest import LinksStack
-from tests.e2e.local_stack import LocalStack
 from tests.support.uploads import image_bytes
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class Slot:
 class Env:
     url: str
     emulator: str
-    server: Any  # tests.e2e.local_stack.LocalStack
+    server: Any  # devkit.local_server.LocalStack
     s3: S3Client
     sqs: SQSClient
 
@@ -307,7 +307,7 @@ def test_deleting_a_task_deletes_its_upload_and_thumbnail(env: Env) -> None:
 
 @pytest.fixture
 def s3_reads_fail(env: Env) -> Iterator[None]:
-    """Every S3 GET answers 503 (devserver/faults.py): process_upload cannot read any upload."""
+    """Every S3 GET answers 503 (devkit/faults.py): process_upload cannot read any upload."""
     faults = f"{env.emulator}/devserver-api/faults"
     requests.put(faults, json=["s3:unavailable:1.0:GET"], timeout=10).raise_for_status()
     try:

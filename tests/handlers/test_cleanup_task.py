@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from common import storage
+from devkit.events import sample_event
 from tests.conftest import Invoke
-from tests.support.events import sample_event
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes, stream_event
 

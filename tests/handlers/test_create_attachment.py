@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from common import clock
+from devkit.events import sample_event
 from tests.conftest import Invoke
-from tests.support.events import sample_event
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes
 
@@ -199,7 +199,7 @@ def test_malformed_ids_are_400(uploads: Uploads, user_id: str, task_id: str) -> 
 
 
 def test_with_cognito_only_the_owner_may_attach(invoke_function: Invoke, uploads: Uploads, task_id: str) -> None:
-    from tests.support.events import task_event  # noqa: PLC0415
+    from devkit.events import task_event  # noqa: PLC0415
 
     event = task_event("POST", "u1", task_id, suffix="/attachments", body=jpeg_request(), claims={"sub": "u2"})
     response = invoke_function("CreateAttachmentFunction", event, {"AUTH_MODE": "cognito"})

@@ -1,5 +1,5 @@
 """A throttled or unreachable DynamoDB: the layer retries a bounded number of times, inside the
-function's Timeout, then answers 503 with Retry-After (faults injected by devserver/faults.py)."""
+function's Timeout, then answers 503 with Retry-After (faults injected by devkit/faults.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import requests
 
-from devserver.emulator import Emulator
-from devserver.faults import CONTROL_PATH
+from devkit.emulator import Emulator
+from devkit.events import redirect_event, shorten_event
+from devkit.faults import CONTROL_PATH
 from tests.conftest import Invoke
-from tests.support.events import redirect_event, shorten_event
 from tests.support.template import template
 
 ATTEMPTS = 3

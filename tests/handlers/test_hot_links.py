@@ -1,6 +1,6 @@
 """A hot link: when its item's writes are throttled, redirects still work and clicks stay exact.
 
-The emulator's per-item write limit (devserver/hot_items.py) plays DynamoDB's partition limit.
+The emulator's per-item write limit (devkit/hot_items.py) plays DynamoDB's partition limit.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import pytest
 import requests
 
 from common import link_clicks
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import redirect_event, stats_event
 from tests.conftest import Invoke
-from tests.support.events import redirect_event, stats_event
 from tests.support.links_table import get_item, put_link
 
 REDIRECT = "RedirectLinkFunction"

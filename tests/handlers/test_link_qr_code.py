@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import segno
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import qr_event, shorten_event
 from tests.conftest import Invoke
-from tests.support.events import qr_event, shorten_event
 from tests.support.links_table import put_link
 from tests.support.qr_svg import dark_modules, elements, matrix_modules
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import redirect_event, shorten_event, stats_event
 from tests.conftest import Invoke
-from tests.support.events import redirect_event, shorten_event, stats_event
 from tests.support.links_table import put_link
 
 FUNCTION = "LinkStatsFunction"

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from common import clock, dynamo, storage
+from devkit.events import sample_event
 from tests.conftest import Invoke
-from tests.support.events import sample_event
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes, png_bomb, s3_event
 

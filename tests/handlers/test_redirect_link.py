@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import redirect_event
 from tests.conftest import Invoke
-from tests.support.events import redirect_event
 from tests.support.links_table import get_item, put_link
 
 FUNCTION = "RedirectLinkFunction"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import redirect_event, shorten_event
 from tests.conftest import Invoke
-from tests.support.events import redirect_event, shorten_event
 from tests.support.links_table import count_links, get_item, put_link
 
 FUNCTION = "ShortenLinkFunction"

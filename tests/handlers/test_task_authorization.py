@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from devkit.events import shorten_event
 from tests.conftest import Invoke
-from tests.support.events import shorten_event
 from tests.support.tasks_api import Reply, TasksApi
 from tests.support.template import http_api_routes
 

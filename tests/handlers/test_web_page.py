@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
+from devkit.events import sample_event, shorten_event
 from tests.conftest import Invoke
-from tests.support.events import sample_event, shorten_event
 from tests.support.page_html import PageParts, csp_directives, csp_hash
 
 FUNCTION = "WebPageFunction"

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from devserver.faults import CONTROL_PATH
-from tests.e2e.local_stack import LocalStack, free_port
+from devkit.faults import CONTROL_PATH
+from devkit.local_server import LocalStack, free_port
 from tests.reliability.aws import EmulatorTables
 
 
@@ -24,7 +24,7 @@ class AppServer:
         return EmulatorTables(self.emulator_endpoint)
 
     def set_faults(self, *specs: str) -> None:
-        """Replace the emulator's faults (devserver/faults.py); none = every request served."""
+        """Replace the emulator's faults (devkit/faults.py); none = every request served."""
         response = requests.put(f"{self.emulator_endpoint}{CONTROL_PATH}", json=list(specs), timeout=10)
         response.raise_for_status()
 

@@ -1,4 +1,4 @@
-"""AWS misbehaving under the app (devserver/faults.py in front of the emulator): every route that
+"""AWS misbehaving under the app (devkit/faults.py in front of the emulator): every route that
 needs DynamoDB answers 503 with Retry-After after the SDK's retries, inside the function's timeout;
 a redirect never sends anyone to a wrong place; a click is counted exactly when the redirect happened.
 
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from devserver.faults import DEFAULT_DELAY, Fault
+from devkit.faults import DEFAULT_DELAY, Fault
 from tests.reliability.conftest import AppServer
 
 pytestmark = pytest.mark.e2e

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
-from devserver.local_aws import sqs_client
+from devkit.local_aws import sqs_client
 from tests.reliability.conftest import AppServer
 from tests.support.uploads import image_bytes
 

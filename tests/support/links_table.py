@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devserver.emulator import Emulator
+from devkit.emulator import Emulator
 
 TABLE = "LinksTable"  # the logical id: what `!Ref LinksTable` resolves to locally
 

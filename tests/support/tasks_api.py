@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.events import task_event
+from devkit.events import task_event
 
 
 @dataclass

@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from PIL import Image
 
-from devserver.emulator import Emulator
-from tests.support.events import sample_event, task_event
+from devkit.emulator import Emulator
+from devkit.events import sample_event, task_event
 
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 

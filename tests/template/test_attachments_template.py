@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from devserver.stack import Stack
+from devkit.stack import Stack
 from tests.support.template import functions, resources, template
 from tests.template.test_template import BUCKET, BUCKET_NAME
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from devserver.stack import Stack
+from devkit.stack import Stack
 from tests.support.rendered import rendered
 
 

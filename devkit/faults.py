@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from devserver.wsgi_body import read_body
+from devkit.wsgi_body import read_body
 
 ENVIRONMENT_VARIABLE = "DEVSERVER_FAULTS"
 CONTROL_PATH = "/devserver-api/faults"

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURE_APP = Path(__file__).resolve().parent / "fixture_app" / "template.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+
 _RUNNING = re.compile(r"Running on (http://\S+)")
 
 
@@ -47,9 +47,7 @@ class LocalStack:
         self._changed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
         found = self.wait_for(_RUNNING, timeout=start_timeout)
-        match = _RUNNING.search(found)
-        assert match is not None
-        self.url = match.group(1)
+        self.url = _RUNNING.search(found).group(1)  # type: ignore[union-attr]  # wait_for matched it
 
     def __enter__(self) -> LocalStack:
         return self
@@ -109,8 +107,7 @@ class LocalStack:
         return self.process.returncode
 
     def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
+        for line in self.process.stdout or ():
             with self._changed:
                 self._lines.append(line)
                 self._changed.notify_all()

@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from devserver.local_aws import REGION
+from devkit.local_aws import REGION
 
 
 @dataclass

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from devserver.lambda_context import LambdaContext
-from devserver.stack import LocalFunction
+from devkit.lambda_context import LambdaContext
+from devkit.stack import LocalFunction
 
 type Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -24,8 +24,8 @@ def load_handler(function: LocalFunction) -> Handler:
             sys.path.insert(0, str(layer))
     module_name = f"lambda_function_{function.name}"
     spec = importlib.util.spec_from_file_location(module_name, function.module_file)
-    assert spec is not None
-    assert spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ImportError(f"Cannot load {function.module_file}")
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(function.code_dir))
     try:

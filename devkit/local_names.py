@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from devserver.local_aws import REGION
+from devkit.local_aws import REGION
 
 ACCOUNT_ID = "123456789012"  # moto's default account, and SAM's in resolved ARNs
 

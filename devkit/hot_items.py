@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from devserver.wsgi_body import read_body
+from devkit.wsgi_body import read_body
 
 ENVIRONMENT_VARIABLE = "DEVSERVER_ITEM_WRITE_LIMIT"
 CONTROL_PATH = "/devserver-api/item-write-limit"

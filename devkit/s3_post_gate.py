@@ -20,8 +20,8 @@ from werkzeug.http import parse_options_header
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 from werkzeug.wsgi import ClosingIterator
 
-from devserver.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
-from devserver.s3_post_policy import PostPolicyError, check_post
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.s3_post_policy import PostPolicyError, check_post
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -1,0 +1,129 @@
+"""An AWS emulator (moto's server) in this process, on loopback, holding the template's tables and buckets.
+
+moto has no item locking: two conditional writes to one item can both succeed, and
+concurrent `ADD`s lose increments. DynamoDB requests are therefore served one at a time,
+which makes every conditional write atomic, as it is in AWS.
+
+moto checks no presigned POST policy either: `S3PostGate` (devkit/s3_post_gate.py) refuses the
+browser uploads S3 would refuse before moto sees them. The template's SQS queues are created too
+(S3 notifications and failed events go to them: devserver/triggers.py).
+
+What AWS does that moto does not can be switched on while it runs: failures (devkit/faults.py)
+and DynamoDB's per-item write limit (devkit/hot_items.py). Both are off unless asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import requests
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from devkit.faults import FaultInjection, from_environment
+from devkit.hot_items import ItemWriteLimit
+from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, dynamodb_client, s3_client, sqs_client
+from devkit.local_names import bucket_name, queue_attributes, queue_name, table_name
+from devkit.s3_post_gate import S3PostGate
+from devkit.stack import Stack
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "Emulator"]
+
+type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+type Middleware = Callable[[WsgiApp], WsgiApp]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+class _SerialisedDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time (all of it, response included)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class Emulator:
+    """moto's server on `127.0.0.1:<port>` (port 0 picks a free one), in a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, wrap: Middleware | None = None) -> None:
+        # Faults sit outside the DynamoDB lock (a held request must not hold the others up), the
+        # write limit outside the faults, then the caller's `wrap`, and S3's POST policy checks
+        # outermost: a refused upload reaches nothing.
+        faults = FaultInjection(
+            _SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app)), from_environment()
+        )
+        limited = ItemWriteLimit.from_environment(faults)
+        gate = S3PostGate(wrap(limited) if wrap else limited)
+        self._server: BaseWSGIServer = make_server(host, port, gate, threaded=True, request_handler=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self._server.host}:{self._server.server_port}"
+
+    def start(self) -> Emulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def dynamodb(self) -> DynamoDBClient:
+        return dynamodb_client(self.endpoint)
+
+    def s3(self) -> S3Client:
+        return s3_client(self.endpoint)
+
+    def sqs(self) -> SQSClient:
+        return sqs_client(self.endpoint)
+
+    def reset(self) -> None:
+        """Forget every table, item, bucket and object (moto's own reset endpoint)."""
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+
+    def create_resources(self, stack: Stack) -> None:
+        """Create the template's tables, buckets and queues from their own resource properties."""
+        dynamodb = self.dynamodb()
+        for logical_id, props in stack.resources("AWS::DynamoDB::Table").items():
+            name = table_name(logical_id, props)
+            table: dict[str, Any] = {
+                "TableName": name,
+                "KeySchema": props["KeySchema"],
+                "AttributeDefinitions": props["AttributeDefinitions"],
+                "BillingMode": props.get("BillingMode", "PROVISIONED"),
+            }
+            if table["BillingMode"] == "PROVISIONED":
+                table["ProvisionedThroughput"] = props["ProvisionedThroughput"]
+            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+                if key in props:
+                    table[key] = props[key]
+            if "StreamSpecification" in table:
+                table["StreamSpecification"] = {"StreamEnabled": True, **table["StreamSpecification"]}
+            dynamodb.create_table(**table)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl and ttl.get("Enabled"):
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        s3 = self.s3()
+        for logical_id, props in stack.resources("AWS::S3::Bucket").items():
+            s3.create_bucket(Bucket=bucket_name(logical_id, props))
+        sqs = self.sqs()
+        for logical_id, props in stack.resources("AWS::SQS::Queue").items():
+            sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))  # type: ignore[arg-type]
