@@ -78,7 +78,23 @@ validate: venv checkov ## sam validate (with and without --lint), cfn-lint and c
 build: venv ## sam build: every function and the layer (with compiled .pyc) into .aws-sam/
 	$(AWS_OFFLINE) $(BIN)/sam build --parallel
 
-deploy: build ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS credentials)
+# Checked before the build, so a missing setting costs a second, not a build: boto3 looks where
+# sam deploy will (variables, profiles, SSO, instance roles).
+define CHECK_AWS
+import sys, boto3
+session = boto3.session.Session()
+found = {"credentials": session.get_credentials(), "region": session.region_name}
+missing = [name for name, value in found.items() if not value]
+if missing:
+    sys.exit("make deploy needs AWS " + " and a ".join(missing) + ": run 'aws configure', or set AWS_PROFILE "
+             "(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and AWS_DEFAULT_REGION. See docs/deploy.md.")
+print(f"Deploying with AWS credentials from {found['credentials'].method}, region {session.region_name}")
+endef
+export CHECK_AWS
+
+deploy: venv ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS credentials and a region)
+	@$(BIN)/python -c "$$CHECK_AWS"
+	$(BIN)/sam build --parallel
 	$(BIN)/sam deploy --config-env $(ENV)
 
 invoke: build ## run one function in Docker: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json

@@ -1,21 +1,26 @@
-"""Every `curl` example in README.md runs, in order, against a real `make run` server: the README cannot drift.
+"""Every local example in README.md and docs/*.md runs, in order, against a real `make run` server.
 
-The conventions README.md follows (keep them when editing it):
+The docs cannot drift from the code.
 
-- Collected: the lines of ```sh blocks that start with `curl` and use `http://127.0.0.1:3000`
-  (the `make run` address; it is replaced with the test server's). A line ending in `\\` continues
-  on the next one. Other commands (`make ...`, deployed `${API}` examples) are skipped.
-- Each command must exit 0 and get an HTTP status below 400, unless the comment line just above
-  it says otherwise with an arrow: `# An unknown code -> 404` or `# ... -> 4xx`.
+The conventions the pages follow (keep them when editing one):
+
+- Collected: the lines of ```sh blocks that start with `curl` or `.venv/bin/python examples/` and
+  use `http://127.0.0.1:3000` (the `make run` address; it is replaced with the test server's). A
+  line ending in `\\` continues on the next one. Other commands (`make ...`, deployed `${API}`
+  examples) are skipped. Each page runs on its own, top to bottom, from the repository's root.
+- A `curl` command must exit 0 and get an HTTP status below 400, unless the comment line just
+  above it says otherwise with an arrow: `# An unknown code -> 404` or `# ... -> 4xx`. A
+  `python` command must exit 0.
 - A placeholder in capitals ending in `_ID` (e.g. `TASK_ID`) is replaced by that field in snake
   case (`task_id`) from the latest JSON response that had it, so an example can use what an
   earlier one created.
 - A dotted path in braces (e.g. `{upload.fields.key}`) is replaced by the value at that path in
   the latest JSON response that had it; a `curl` line with one is collected even without
   `http://127.0.0.1:3000` (the attachments example POSTs to the URL the API returned).
-- The server has the seed's demo links (`/demo`, `/docs`); an example may create the alias `hello`.
+- The server has the seed's demo links (`/demo`, `/docs`); README may create the alias `hello`
+  (aliases are global: a page that creates one must pick its own).
 
-Commands run with the real /usr/bin/curl, without a shell (shlex-split).
+Commands run with the real /usr/bin/curl and the venv's python, without a shell (shlex-split).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,12 +40,14 @@ from tests.e2e.conftest import LinksStack
 
 pytestmark = pytest.mark.e2e
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BASE_URL = "http://127.0.0.1:3000"
 _EXPECTED = re.compile(r"->\s*([1-5](?:\d\d|xx))\b")
 _PLACEHOLDER = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ID)\b")
 _PATH = re.compile(r"(?<![$\w])\{([A-Za-z_][\w-]*(?:\.[\w-]+)+)\}")  # {upload.fields.key}, never ${API}
 _STATUS_MARK = "\n@@status@@"
+PYTHON = ".venv/bin/python examples/"
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Example:
     line: int
 
 
-def readme_examples(text: str) -> list[Example]:
+def page_examples(text: str) -> list[Example]:
     examples: list[Example] = []
     in_sh = False
     comment: str | None = None
@@ -65,7 +73,7 @@ def readme_examples(text: str) -> list[Example]:
             continue
         if pending:
             pending.append(stripped.removesuffix("\\").strip())
-        elif stripped.startswith("curl"):
+        elif stripped.startswith(("curl", PYTHON)):
             pending, start = [stripped.removesuffix("\\").strip()], number
         else:
             comment = stripped if stripped.startswith("#") else None
@@ -80,6 +88,9 @@ def readme_examples(text: str) -> list[Example]:
     return examples
 
 
+PAGES_WITH_EXAMPLES = [page for page in PAGES if page_examples(page.read_text())]
+
+
 def test_the_conventions_parse_a_sample_block() -> None:
     sample = (
         '```sh\n# Make one\ncurl -s -X POST http://127.0.0.1:3000/shorten \\\n  -d \'{"url": "x"}\'\n'
@@ -87,38 +98,55 @@ def test_the_conventions_parse_a_sample_block() -> None:
         "curl -s ${API}shorten\n```\n```\ncurl -s http://127.0.0.1:3000/not-sh\n```\n"
     )
 
-    assert readme_examples(sample) == [
+    assert page_examples(sample) == [
         Example('curl -s -X POST http://127.0.0.1:3000/shorten -d \'{"url": "x"}\'', None, 3),
         Example("curl -s http://127.0.0.1:3000/nope", "404", 6),
     ]
 
 
-def test_every_readme_curl_example_works_against_the_local_stack(links_stack: LinksStack) -> None:
-    examples = readme_examples(README.read_text()) if README.exists() else []
-    if not examples:
-        pytest.skip("README.md has no ```sh curl examples for http://127.0.0.1:3000 yet")
-    curl = shutil.which("curl") or "/usr/bin/curl"
+def test_the_pages_that_teach_by_example_have_examples_to_run() -> None:
+    assert {ROOT / "README.md", ROOT / "docs" / "attachments.md"} <= set(PAGES_WITH_EXAMPLES)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_local_example_of_a_page_works_against_the_local_stack(links_stack: LinksStack, page: Path) -> None:
+    examples = page_examples(page.read_text())
     known: dict[str, str] = {}
     responses: list[object] = []
     for example in examples:
         command = example.command.replace(BASE_URL, links_stack.url)
         command = _PLACEHOLDER.sub(lambda m: known.get(m.group(1).lower(), m.group(1)), command)
         args = [_PATH.sub(lambda m: _at_path(responses, m.group(1), m.group(0)), arg) for arg in shlex.split(command)]
-        result = subprocess.run(
-            [curl, *args[1:], "--max-time", "30", "-w", _STATUS_MARK + "%{http_code}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        where = f"README.md line {example.line}: {example.command}"
-        assert result.returncode == 0, f"{where}\ncurl exited {result.returncode}: {result.stderr}"
-        output, _, status = result.stdout.rpartition(_STATUS_MARK)
-        if example.expected is None:
-            assert int(status) < 400, f"{where}\ngot {status}: {output}"
+        where = f"{page.relative_to(ROOT)} line {example.line}: {example.command}"
+        if args[0] == "curl":
+            output = _curl(args, example, where)
         else:
-            assert re.fullmatch(example.expected.replace("x", r"\d"), status), f"{where}\ngot {status}: {output}"
+            result = subprocess.run(
+                [sys.executable, *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+            )
+            assert result.returncode == 0, f"{where}\nexited {result.returncode}: {result.stdout}{result.stderr}"
+            output = result.stdout
         known.update(_ids(output))
         responses.append(_json_body(output))
+
+
+def _curl(args: list[str], example: Example, where: str) -> str:
+    """Run one curl example; its output (without the status) after checking the status."""
+    curl = shutil.which("curl") or "/usr/bin/curl"
+    result = subprocess.run(
+        [curl, *args[1:], "--max-time", "30", "-w", _STATUS_MARK + "%{http_code}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"{where}\ncurl exited {result.returncode}: {result.stderr}"
+    output, _, status = result.stdout.rpartition(_STATUS_MARK)
+    if example.expected is None:
+        assert int(status) < 400, f"{where}\ngot {status}: {output}"
+    else:
+        assert re.fullmatch(example.expected.replace("x", r"\d"), status), f"{where}\ngot {status}: {output}"
+    return output
 
 
 def _json_body(output: str) -> object:
