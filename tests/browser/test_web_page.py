@@ -60,6 +60,17 @@ def test_a_bad_url_is_explained_next_to_the_url_field(page: Page, app_url: str) 
     expect(page.locator("#result")).to_be_hidden()
 
 
+def test_a_failed_attempt_does_not_leave_the_previous_link_on_screen(page: Page, app_url: str, target_url: str) -> None:
+    shorten(page, app_url, f"{target_url}/first-attempt")
+    short_url_of(page, app_url)
+
+    page.get_by_label("Long URL").fill("ftp://example.com/second-attempt")
+    page.get_by_role("button", name="Shorten").click()
+
+    expect(page.locator("#url-error")).to_have_text("url must start with http:// or https://")
+    expect(page.locator("#result")).to_be_hidden()
+
+
 def test_a_taken_alias_is_explained_next_to_the_alias_field(page: Page, app_url: str, target_url: str) -> None:
     alias = f"taken-{secrets.token_hex(4)}"
     shorten(page, app_url, f"{target_url}/first", alias=alias)
