@@ -273,7 +273,16 @@ def test_invalid_base64_body_is_400(invoke_function: Invoke) -> None:
     assert "base64" in json.loads(response["body"])["error"]
 
 
-def test_a_form_post_is_415(invoke_function: Invoke, aws: Emulator) -> None:
+def test_a_body_without_a_content_type_is_read_as_json(invoke_function: Invoke, aws: Emulator) -> None:
+    event = shorten_event(raw_body='{"url": "https://example.com/no-type"}')
+
+    response = invoke_function(FUNCTION, event)
+
+    assert response["statusCode"] == 201
+    assert count_links(aws) == 1
+
+
+def test_a_form_post_is_415_and_says_how_to_send_json(invoke_function: Invoke, aws: Emulator) -> None:
     event = shorten_event(
         raw_body="url=https://example.com/", headers={"content-type": "application/x-www-form-urlencoded"}
     )
@@ -281,7 +290,9 @@ def test_a_form_post_is_415(invoke_function: Invoke, aws: Emulator) -> None:
     response = invoke_function(FUNCTION, event)
 
     assert response["statusCode"] == 415
-    assert json.loads(response["body"]) == {"error": "Content-Type must be application/json"}
+    assert json.loads(response["body"]) == {
+        "error": "Content-Type must be application/json (with curl: -H 'Content-Type: application/json')"
+    }
     assert count_links(aws) == 0
 
 

@@ -97,7 +97,10 @@ class Request:
         """The body as a JSON object with exactly the allowed fields, or a 4xx naming the problem."""
         content_type = self.headers.get("content-type", "application/json").split(";")[0].strip().lower()
         if content_type != "application/json" and not content_type.endswith("+json"):
-            raise errors.UnsupportedMediaType("Content-Type must be application/json")
+            # curl's -d sends a form type by default: say how to send JSON instead.
+            raise errors.UnsupportedMediaType(
+                "Content-Type must be application/json (with curl: -H 'Content-Type: application/json')"
+            )
         if len(self.body) > MAX_BODY_BYTES:
             raise errors.PayloadTooLarge(f"Request body must be at most {MAX_BODY_BYTES} bytes")
         try:
