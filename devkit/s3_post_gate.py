@@ -1,16 +1,24 @@
 """WSGI middleware for the emulator: S3's presigned POST policy, enforced before moto sees the upload.
 
 moto stores whatever is POSTed to a bucket. This gate reads a browser-style upload (a
-multipart/form-data POST to a bucket's root) once, in chunks: the form's fields are kept (S3
-ignores any after the file), the file is only counted, and the raw body is copied to a spooled
-temporary file (memory up to 1 MB, disk beyond). `s3_post_policy.check_post` then decides: a refusal
-is answered with S3's XML error and status and moto never sees the request, so nothing is stored
-and no notification fires; an accepted upload goes on to moto unchanged, its body replayed from
-the copy.
+multipart/form-data POST to a bucket's root) once, in chunks, and parses the form as S3 does:
+
+- field names are compared without regard to case ("post parameters are case insensitive");
+  a name sent twice has its values joined with commas, and the policy must allow the joined value;
+- the part named `file` is the file; fields after it are ignored, and a second `file` is refused
+  ("POST requires exactly one file upload per request");
+- `${filename}` in any field is the file's name (its last path segment), when the file has one.
+
+`s3_post_policy.check_post` then decides. A refusal is answered with S3's XML error and status,
+and moto never sees the request: nothing is stored and no notification fires. An accepted upload
+goes on to moto as a new body written while reading: exactly the fields that were checked (names
+lower-cased, as moto looks them up) and the file, nothing after it. So moto stores what S3
+would store, whatever else the client sent. The new body is spooled (memory up to 1 MB, disk beyond).
 """
 
 from __future__ import annotations
 
+import ntpath
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -36,15 +44,17 @@ _SPOOL_BYTES = 1024 * 1024
 
 @dataclass
 class _Form:
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, list[str]] = field(default_factory=dict)  # lower-case name -> values, in order
     file_size: int = 0
     files: int = 0
-    filename: str = ""
     error: PostPolicyError | None = None
+
+    def checked_fields(self) -> dict[str, str]:
+        return {name: ",".join(values) for name, values in self.fields.items()}
 
 
 class S3PostGate:
-    """Refuses the POST uploads S3 would refuse; passes every other request through untouched."""
+    """Refuses the POST uploads S3 would refuse and hands moto only what was checked; other requests pass untouched."""
 
     def __init__(self, app: WsgiApp, secrets: Mapping[str, str] = LOCAL_SIGNING_KEYS, region: str = REGION) -> None:
         self.app = app
@@ -58,22 +68,23 @@ class S3PostGate:
         length = environ.get("CONTENT_LENGTH") or ""
         if not length.isdigit():
             return _refuse(start_response, PostPolicyError("MissingContentLength", _NO_LENGTH, 411))
-        body: IO[bytes] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)  # noqa: SIM115 - closed with the response
-        form = _read_form(environ["wsgi.input"], int(length), boundary, body)
+        forwarded: IO[bytes] = tempfile.SpooledTemporaryFile(_SPOOL_BYTES)  # noqa: SIM115 - closed with the response
+        form = _read_form(environ["wsgi.input"], int(length), boundary, forwarded)
         error = form.error or check_post(
-            _with_filename(form.fields, form.filename),
+            form.checked_fields(),
             bucket=bucket,
             file_size=form.file_size,
             secrets=self.secrets,
             region=self.region,
         )
         if error is not None:
-            body.close()
+            forwarded.close()
             print(f"S3 refused a POST upload to {bucket}: {error.code}: {error.message}", flush=True)
             return _refuse(start_response, error)
-        body.seek(0)
-        environ["wsgi.input"] = body
-        return ClosingIterator(self.app(environ, start_response), body.close)
+        environ["CONTENT_LENGTH"] = str(forwarded.tell())
+        forwarded.seek(0)
+        environ["wsgi.input"] = forwarded
+        return ClosingIterator(self.app(environ, start_response), forwarded.close)
 
 
 _NO_LENGTH = "You must provide the Content-Length HTTP header."
@@ -90,48 +101,43 @@ def _post_object(environ: Mapping[str, Any]) -> tuple[str | None, bytes | None]:
     return segments[0], options["boundary"].encode("latin-1")
 
 
-def _read_form(stream: IO[bytes], length: int, boundary: bytes, copy: IO[bytes]) -> _Form:
-    """Stream the body through the multipart decoder into `copy`, keeping the fields and the file's size."""
+def _read_form(stream: IO[bytes], length: int, boundary: bytes, forwarded: IO[bytes]) -> _Form:
+    """Stream the body through the multipart decoder: keep the fields before the file, count the
+    file, and write the body moto gets (checked fields, then the file) to `forwarded`."""
     form = _Form()
     decoder = MultipartDecoder(boundary)
     remaining = length
-    name: str | None = None  # the field being read; None while reading the file
-    value = bytearray()
+    name: str | None = None  # the field being read; None in the file and past it
     in_file = False
+    value = bytearray()
     try:
-        while True:
+        while form.files < 2 and form.error is None:  # a second file: refused, nothing more to read
             event = decoder.next_event()
             if isinstance(event, NeedData):
                 chunk = stream.read(min(_CHUNK, remaining)) if remaining else b""
                 remaining -= len(chunk)
-                copy.write(chunk)
                 decoder.receive_data(chunk or None)  # None: the body is complete (or was cut short)
             elif isinstance(event, Field | File):
-                in_file = event.name.lower() == "file"
-                if in_file:
-                    form.files += 1
-                    form.filename = event.filename if isinstance(event, File) else ""
-                name, value = (None if in_file or form.files else event.name), bytearray()
-            elif isinstance(event, Data):
-                if in_file:
-                    form.file_size += len(event.data)
-                elif name is not None:
-                    value += event.data
-                    if sum(map(len, form.fields.values())) + len(value) > MAX_FIELDS_BYTES:
-                        form.error = _too_large_fields()
-                        _drain(stream, remaining)
-                        return form
-                if not event.more_data and name is not None:
-                    form.fields.setdefault(name, value.decode("utf-8", "replace"))
+                in_file, name = _start_part(form, event, boundary, forwarded)
+                value = bytearray()
+            elif isinstance(event, Data) and name is not None:
+                value += event.data
+                if sum(len(v) for values in form.fields.values() for v in values) + len(value) > MAX_FIELDS_BYTES:
+                    form.error = _too_large_fields()
+                elif not event.more_data:
+                    form.fields.setdefault(name, []).append(value.decode("utf-8", "replace"))
+            elif isinstance(event, Data) and in_file:
+                form.file_size += len(event.data)
+                forwarded.write(event.data)
             elif isinstance(event, Epilogue):
                 break
     except ValueError:
         form.error = PostPolicyError(
             "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.", 400
         )
-        _drain(stream, remaining)
-        return form
-    if form.files != 1:
+    _drain(stream, remaining)  # what follows a second file or an error, or an epilogue: never forwarded
+    forwarded.write(b"\r\n--" + boundary + b"--\r\n")
+    if form.error is None and form.files != 1:
         form.error = PostPolicyError(
             "InvalidArgument",
             "POST requires exactly one file upload per request.",
@@ -141,16 +147,50 @@ def _read_form(stream: IO[bytes], length: int, boundary: bytes, copy: IO[bytes])
     return form
 
 
-def _with_filename(fields: Mapping[str, str], filename: str) -> dict[str, str]:
-    """S3 replaces `${filename}` in the key with the uploaded file's name before checking the policy."""
-    return {
-        name: (value.replace("${filename}", filename) if name.lower() == "key" else value)
-        for name, value in fields.items()
-    }
+def _start_part(form: _Form, part: Field | File, boundary: bytes, forwarded: IO[bytes]) -> tuple[bool, str | None]:
+    """(is this the file, the lower-case name of a field to keep). At the file, the checked fields
+    and the file's part header are written out; parts after it are neither kept nor written."""
+    if part.name.lower() != "file":
+        return False, None if form.files else part.name.lower()
+    form.files += 1
+    if form.files == 1:
+        filename = part.filename if isinstance(part, File) else None
+        _substitute_filename(form.fields, filename)
+        _write_fields(forwarded, boundary, form.checked_fields())
+        forwarded.write(_part_header(boundary, "file", filename))
+    return form.files == 1, None
+
+
+def _substitute_filename(fields: dict[str, list[str]], filename: str | None) -> None:
+    """S3 replaces `${filename}` in every field with the file's name (the part after any path) before
+    checking the policy; a file part without a filename leaves the variable as it is."""
+    if filename is None:
+        return
+    base = ntpath.basename(filename)  # splits at "/" and "\", as S3 does
+    for values in fields.values():
+        values[:] = [v.replace("${filename}", base) for v in values]
+
+
+def _write_fields(forwarded: IO[bytes], boundary: bytes, fields: Mapping[str, str]) -> None:
+    for name, value in fields.items():
+        forwarded.write(_part_header(boundary, name, None) + value.encode("utf-8"))
+
+
+def _part_header(boundary: bytes, name: str, filename: str | None) -> bytes:
+    """A part's delimiter and headers; names escaped as browsers do (WHATWG's multipart/form-data
+    encoding: `"`, CR and LF percent-encoded), so no field can forge a header of its own."""
+    disposition = f'form-data; name="{_escape(name)}"'
+    if filename is not None:
+        disposition += f'; filename="{_escape(filename)}"'
+    return b"\r\n--" + boundary + f"\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+
+
+def _escape(text: str) -> str:
+    return text.replace("\r", "%0D").replace("\n", "%0A").replace('"', "%22")
 
 
 def _drain(stream: IO[bytes], remaining: int) -> None:
-    """Read the rest of a refused body, so the connection stays usable for the client's next request."""
+    """Read the rest of the body, so the connection stays usable for the client's next request."""
     while remaining > 0:
         chunk = stream.read(min(_CHUNK, remaining))
         if not chunk:
