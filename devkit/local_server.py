@@ -114,9 +114,17 @@ class LocalStack:
 
 
 def is_running(pid: int) -> bool:
-    """True while `pid` is a live process (a zombie waiting to be reaped does not count)."""
+    """True while any thread of `pid` is alive: a zombie waiting to be reaped does not count, but a
+    process whose main thread has exited while another still runs (a moment after a SIGKILL) does."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except (FileNotFoundError, ProcessLookupError):
         return False
-    return state not in ("Z", "X")
+    for task in tasks:
+        try:
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):  # that thread has just gone
+            continue
+        if state not in ("Z", "X"):
+            return True
+    return False

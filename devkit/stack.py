@@ -92,6 +92,14 @@ class Stack:
                     found[logical_id] = resource.get("Properties", {})
         return found
 
+    def code_folders(self) -> dict[str, tuple[Path, ...]]:
+        """Function name -> its code folder and its layers' folders (without resolving anything else)."""
+        return {
+            fn.name: (Path(fn.codeuri), *(self.root / layer.codeuri for layer in fn.layers))
+            for fn in self.function_provider.get_all()
+            if fn.codeuri
+        }
+
     def functions(self) -> dict[str, LocalFunction]:
         return {fn.name: self.function(fn.name) for fn in self.function_provider.get_all()}
 

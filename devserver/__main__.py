@@ -1,8 +1,9 @@
 """`python -m devserver` (`make run`): the template's HTTP API on this machine, on an embedded AWS emulator.
 
 Start-up: the emulator (moto, in this process), the template's tables and buckets, SAM's local API
-service with the warm-process runtime, then the HTTP server. Ctrl-C or SIGTERM stops the server
-and kills every worker before exiting; a worker also exits by itself if this process dies.
+service with the warm-process runtime, the HTTP server, the event triggers, and a watch on the code.
+Ctrl-C or SIGTERM stops the server and kills every worker before exiting; a worker also exits by
+itself if this process dies.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from devkit.faults import checked_spec  # noqa: E402
 from devkit.hot_items import ENVIRONMENT_VARIABLE as ITEM_WRITE_LIMIT_VARIABLE  # noqa: E402
 from devkit.local_aws import emulator_environment  # noqa: E402
 from devkit.stack import TEMPLATE, Stack  # noqa: E402
+from devserver.code_watch import CodeWatch  # noqa: E402
 from devserver.emulator import start_emulator  # noqa: E402
 from devserver.gateway import create_gateway, route_lines  # noqa: E402
-from devserver.http_server import make_http_server  # noqa: E402
 from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
 from devserver.seed import seed  # noqa: E402
+from devserver.server import IDLE_TIMEOUT_SECONDS, make_http_server  # noqa: E402
 from devserver.triggers import start_triggers  # noqa: E402
 
 
@@ -58,6 +60,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         metavar="WRITES_PER_SECOND",
         help="throttle writes to any one DynamoDB item above this rate, as AWS does near 1,000/s (hot links)",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=IDLE_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help="close a connection that sends nothing for this long",
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser.parse_args(argv)
@@ -90,25 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     runtime = WarmRuntime(stack.root, emulator.endpoint, pool_size=args.workers)
     atexit.register(runtime.close)
     gateway = create_gateway(stack, runtime, host=args.host, port=args.port)
-    server = make_http_server(args.host, args.port, gateway.app)
+    server = make_http_server(args.host, args.port, gateway.app, idle_timeout=args.idle_timeout)
     gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
     base_url = f"http://{args.host}:{server.server_port}"
     # Wired before "Running on": an upload or a deletion right after start-up is delivered.
     triggers = start_triggers(stack, local_emulator, runtime, concurrency=args.workers)
+    watch = CodeWatch(stack.code_folders(), stack.template, runtime.code_changed)
+    watch.start()
+    stop = _stop_on_signals()
 
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-
-    serving = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-    serving.start()
-    for line in route_lines(gateway, base_url):
-        print(line)
-    for line in triggers.lines:
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    for line in [*route_lines(gateway, base_url), *triggers.lines]:
         print(line)
     print(f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})")
     print(f"Running on {base_url} in {time.perf_counter() - STARTED:.1f} s (Ctrl-C to stop)", flush=True)
@@ -126,12 +127,25 @@ def main(argv: list[str] | None = None) -> int:
     while not stop.wait(0.25):
         pass
     print("Stopping: closing the server and the function workers", flush=True)
+    watch.stop()
     triggers.stop()  # the pollers wind down while the server and the workers close
     server.shutdown()
     runtime.close()
     triggers.close()  # after the workers: a delivery in flight fails at once instead of being waited for
     emulator.stop()
     return 0
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT (Ctrl-C)."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    return stop
 
 
 if __name__ == "__main__":

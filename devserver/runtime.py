@@ -4,13 +4,15 @@ SAM resolves the function (code folder, handler, layers, timeout, memory, enviro
 `invoke(function_config, event, ..., stdout=...)`; this runs the event in one of the function's
 warm workers and writes the handler's JSON result to `stdout`, as SAM's container runtime does.
 A failed invocation raises instead (`FunctionError`, `FunctionTimedOut`): the gateway turns those
-into the responses API Gateway gives, not SAM's.
+into the responses API Gateway gives, not SAM's. As in Lambda, a response over 6 MB is a failure.
+
+Workers are retired when the function's code changes (`code_changed`, called by
+devserver/code_watch.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import threading
 import uuid
@@ -21,15 +23,16 @@ from typing import Any
 
 from devkit.local_aws import emulator_environment
 from devkit.stack import LocalFunction
-from devserver.source_watch import Fingerprint, SourceWatch
 from devserver.workers import WorkerDied, WorkerPool, WorkerTimedOut
 
-LOG = logging.getLogger(__name__)
 # Lambda scales out one execution environment per concurrent request; a laptop needs only a few.
 DEFAULT_POOL_SIZE = 4
 # Credentials of the developer's shell must never reach a function (it would then be one typo away
 # from real AWS): SAM passes them on, so they are dropped here.
 _DROPPED_VARIABLES = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
+# Lambda's limit on a synchronous invocation's response ("Response payload size exceeded maximum
+# allowed payload size (6291556 bytes)."): 6 MiB and 100 bytes.
+MAX_RESPONSE_BYTES = 6_291_556
 
 
 class FunctionError(Exception):
@@ -41,7 +44,7 @@ class FunctionTimedOut(FunctionError):
 
 
 class WarmRuntime:
-    """Runs each function in its own pool of warm subprocesses, restarting them when its code changes."""
+    """Runs each function in its own pool of warm subprocesses, retired when its code changes."""
 
     def __init__(self, root: Path, emulator_endpoint: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self._root = root
@@ -55,11 +58,10 @@ class WarmRuntime:
         # The lifeline: workers hold the read end; its write end dies with this process, however it dies.
         self._lifeline_read, self._lifeline_write = os.pipe()
         self._pools: dict[str, WorkerPool] = {}
-        self._fingerprints: dict[str, Fingerprint] = {}
+        self._changed: set[str] = set()  # functions whose change was announced and not yet requested since
         # The function as resolved from the last config object SAM handed us (it hands the same one
         # each time: gateway._ResolvedOnceRunner), so the environment is not re-resolved per request.
         self._functions: dict[str, tuple[Any, LocalFunction]] = {}
-        self._watch = SourceWatch()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -69,8 +71,8 @@ class WarmRuntime:
     ) -> None:
         function = self._function(function_config)
         pool = self._pool(function)
-        worker = pool.acquire(function)
         request_id = str(uuid.uuid4())
+        worker = pool.acquire(function)
         try:
             succeeded, payload = worker.invoke(request_id, event)
         except WorkerTimedOut:
@@ -84,7 +86,23 @@ class WarmRuntime:
         pool.release(worker, healthy=True)
         if not succeeded:
             raise FunctionError(payload.decode())
+        if len(payload) > MAX_RESPONSE_BYTES:
+            message = f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
+            print(f"{function.name}: {request_id} {message} ({len(payload)} bytes)", flush=True)
+            raise FunctionError(message)
         stdout.write_str(payload.decode())
+
+    def code_changed(self, function_names: Iterable[str]) -> None:
+        """These functions' code or a layer of theirs changed: no worker started before now serves another request."""
+        names = set(function_names)
+        with self._lock:
+            pools = [self._pools[name] for name in names if name in self._pools]
+            news = sorted(names - self._changed)
+            self._changed.update(news)
+        for pool in pools:
+            pool.retire()
+        if news:  # once per burst of file events (an editor's save is several)
+            print(f"Code changed: restarting the workers of {', '.join(news)}", flush=True)
 
     def prewarm(self, functions: Iterable[LocalFunction]) -> None:
         """Start one worker per function, one at a time (so serving requests keeps a core)."""
@@ -103,11 +121,6 @@ class WarmRuntime:
                 continue
             pool.release(worker, healthy=True)
 
-    def worker_pids(self) -> list[int]:
-        with self._lock:
-            pools = list(self._pools.values())
-        return [pid for pool in pools for pid in pool.pids]
-
     def close(self) -> None:
         """Kill every worker and reap it; safe to call twice."""
         with self._lock:
@@ -124,22 +137,14 @@ class WarmRuntime:
         return cached[1]
 
     def _pool(self, function: LocalFunction) -> WorkerPool:
-        """The function's pool, retired first if its code or a layer changed since the last request."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("The local stack is shutting down")
+            self._changed.discard(function.name)
             pool = self._pools.get(function.name)
             if pool is None:
                 pool = self._pools[function.name] = WorkerPool(self._pool_size, self._environment, self._lifeline_read)
-            previous = self._fingerprints.get(function.name)
-        current = self._watch.fingerprint((function.code_dir, *function.layer_dirs))
-        if current != previous:
-            with self._lock:
-                self._fingerprints[function.name] = current
-            if previous is not None:
-                print(f"{function.name}: code changed, restarting its workers", flush=True)
-                pool.retire()
-        return pool
+            return pool
 
 
 def _without_shell_credentials(function: LocalFunction) -> LocalFunction:

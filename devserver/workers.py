@@ -3,7 +3,7 @@
 Each worker runs in its own process group, so a timed-out handler is killed with anything it
 started. A pool starts workers lazily, up to `size` at a time, as Lambda starts execution
 environments when concurrent requests need them; a worker whose function's source changed is
-retired instead of reused.
+retired instead of reused, and one found dead (killed while idle) is never handed out.
 """
 
 from __future__ import annotations
@@ -137,14 +137,20 @@ class WorkerPool:
         self._changed = threading.Condition()
 
     def acquire(self, function: LocalFunction) -> Worker:
-        """A warm idle worker, else a new one (a cold start) while the pool has room, else wait."""
+        """A live warm idle worker, else a new one (a cold start) while the pool has room, else wait."""
         with self._changed:
             while not self._closed and not self._idle and len(self._live) + self._starting >= self.size:
                 self._changed.wait()
             if self._closed:
                 raise RuntimeError("The local stack is shutting down")
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                idle = self._idle.pop()
+                if idle.process.poll() is None:
+                    return idle
+                # Killed while idle (or crashed on its own): never handed out; reaped, and replaced below.
+                print(f"{function.name}: worker {idle.pid} had exited while idle; another one takes over", flush=True)
+                idle.kill()
+                self._live.discard(idle)
             self._starting += 1
             generation = self._generation
         worker: Worker | None = None
@@ -192,11 +198,6 @@ class WorkerPool:
     def idle_count(self) -> int:
         with self._changed:
             return len(self._idle)
-
-    @property
-    def pids(self) -> list[int]:
-        with self._changed:
-            return [worker.pid for worker in self._live]
 
     def _forget(self, worker: Worker) -> None:
         with self._changed:

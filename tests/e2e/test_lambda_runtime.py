@@ -8,7 +8,10 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import re
+import signal
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -16,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from devkit.local_server import LocalStack
+from devkit.local_server import LocalStack, is_running
 from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
 
 pytestmark = pytest.mark.e2e
@@ -163,3 +166,37 @@ def test_response_headers_cookies_status_and_binary_bodies_pass_through(stack: L
     assert response.headers["Content-Type"] == "application/json"
     assert {"a", "b"} <= set(response.cookies.keys())
     assert binary.content == bytes(range(256))
+
+
+def test_a_response_over_lambdas_6_mb_is_a_500_as_in_aws(stack: LocalStack) -> None:
+    mark = stack.mark()
+
+    too_large = echo(stack, params={"size": str(7 * 1024 * 1024)})
+    fits = echo(stack, params={"size": str(5 * 1024 * 1024)})
+
+    assert (too_large.status_code, too_large.json()) == (500, {"message": "Internal Server Error"})
+    stack.wait_for(r"EchoFunction: \S+ Response payload size exceeded maximum allowed payload size", since=mark)
+    assert (fits.status_code, len(fits.content)) == (200, 5 * 1024 * 1024)
+
+
+def test_each_request_has_its_own_api_request_id(stack: LocalStack) -> None:
+    responses = [echo(stack) for _ in range(3)]
+
+    ids = [response.json()["event"]["requestContext"]["requestId"] for response in responses]
+    assert len(set(ids)) == 3
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{15}=", request_id) for request_id in ids)  # as API Gateway's
+    assert [response.headers["apigw-requestid"] for response in responses] == ids
+
+
+def test_a_worker_killed_while_idle_costs_no_request(stack: LocalStack) -> None:
+    first = echo(stack).json()["pid"]
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while is_running(first):
+        assert time.monotonic() < deadline, "the killed worker is still running"
+        time.sleep(0.02)
+
+    responses = [echo(stack) for _ in range(3)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert first not in {response.json()["pid"] for response in responses}

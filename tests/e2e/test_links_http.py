@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import boto3
@@ -108,7 +109,9 @@ def test_unknown_route_or_method_is_api_gateways_404(links_stack: LinksStack, me
     assert response.json() == {"message": "Not Found"}
 
 
-def test_cors_preflight_answers_with_the_templates_cors_settings(links_stack: LinksStack) -> None:
+def test_cors_preflight_is_answered_by_the_gateway_with_204_and_the_templates_settings(
+    links_stack: LinksStack,
+) -> None:
     response = requests.options(
         f"{links_stack.url}/shorten",
         headers={
@@ -119,11 +122,51 @@ def test_cors_preflight_answers_with_the_templates_cors_settings(links_stack: Li
         timeout=30,
     )
 
-    assert response.status_code == 200
+    # API Gateway answers the preflight itself when CORS is configured: 204, no body (SAM: 200 text/html).
+    assert (response.status_code, response.content) == (204, b"")
+    assert "Content-Type" not in response.headers
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "content-type" in response.headers["Access-Control-Allow-Headers"]
     assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_head_is_a_method_without_a_route_like_any_other(links_stack: LinksStack) -> None:
+    response = requests.head(f"{links_stack.url}/links/x", timeout=30)
+
+    assert (response.status_code, response.content) == (404, b"")
+    assert response.headers["Content-Type"] == "application/json"
+
+
+def test_a_trailing_slash_matches_no_route(links_stack: LinksStack) -> None:
+    code = shorten(links_stack.url, {"url": "https://example.com/slash"}).json()["shortCode"]
+
+    response = requests.get(f"{links_stack.url}/links/{code}/", timeout=30)
+
+    assert (response.status_code, response.json()) == (404, {"message": "Not Found"})
+    assert requests.get(f"{links_stack.url}/links/{code}", timeout=30).status_code == 200
+
+
+def test_responses_without_a_content_type_get_none_added(links_stack: LinksStack) -> None:
+    code = shorten(links_stack.url, {"url": "https://example.com/ct"}).json()["shortCode"]
+    task = requests.post(f"{links_stack.url}/users/u-ct/tasks", json={"title": "t"}, timeout=30).json()
+
+    redirect = requests.get(f"{links_stack.url}/{code}", allow_redirects=False, timeout=30)
+    deleted = requests.delete(f"{links_stack.url}/users/u-ct/tasks/{task['task_id']}", timeout=30)
+
+    assert (redirect.status_code, deleted.status_code) == (301, 204)
+    assert "Content-Type" not in redirect.headers
+    assert "Content-Type" not in deleted.headers
+
+
+def test_each_request_logs_its_own_api_request_id_as_correlation_id(links_stack: LinksStack) -> None:
+    mark = links_stack.stack.mark()
+
+    ids = [requests.get(f"{links_stack.url}/nosuch{n}", timeout=30).headers["apigw-requestid"] for n in range(3)]
+
+    assert len(set(ids)) == 3
+    for request_id in ids:  # each 404 is logged ("Request rejected") with its request's id
+        links_stack.stack.wait_for(rf'"correlation_id":"{re.escape(request_id)}"', since=mark)
 
 
 def test_seeded_demo_link_redirects(links_stack: LinksStack) -> None:

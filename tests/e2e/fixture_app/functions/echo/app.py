@@ -10,6 +10,8 @@ ENVIRONMENT = ("AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "GREETING"
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     query = event.get("queryStringParameters") or {}
+    if query.get("size"):  # a text body of this many bytes
+        return {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "x" * int(query["size"])}
     if query.get("binary"):
         # A binary body goes back base64-encoded, flagged so API Gateway decodes it.
         return {
