@@ -99,9 +99,13 @@ class Emulator:
         """Forget every table, item, bucket and object (moto's own reset endpoint)."""
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
 
-    def create_resources(self, stack: Stack) -> None:
-        """Create the template's tables, buckets and queues from their own resource properties."""
+    def create_resources(self, stack: Stack, fill: Callable[[], object] | None = None) -> None:
+        """Create the template's tables, buckets and queues from their own resource properties.
+
+        `fill` runs once they all exist and before the tables' streams are switched on, so the items
+        it writes add no stream records (the local stack restores its saved data there)."""
         dynamodb = self.dynamodb()
+        streams: dict[str, dict[str, Any]] = {}
         for logical_id, props in stack.resources("AWS::DynamoDB::Table").items():
             name = table_name(logical_id, props)
             table: dict[str, Any] = {
@@ -112,11 +116,11 @@ class Emulator:
             }
             if table["BillingMode"] == "PROVISIONED":
                 table["ProvisionedThroughput"] = props["ProvisionedThroughput"]
-            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"):
+            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if key in props:
                     table[key] = props[key]
-            if "StreamSpecification" in table:
-                table["StreamSpecification"] = {"StreamEnabled": True, **table["StreamSpecification"]}
+            if "StreamSpecification" in props:
+                streams[name] = {"StreamEnabled": True, **props["StreamSpecification"]}
             dynamodb.create_table(**table)
             ttl = props.get("TimeToLiveSpecification")
             if ttl and ttl.get("Enabled"):
@@ -127,3 +131,7 @@ class Emulator:
         sqs = self.sqs()
         for logical_id, props in stack.resources("AWS::SQS::Queue").items():
             sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))  # type: ignore[arg-type]
+        if fill is not None:
+            fill()
+        for name, specification in streams.items():
+            dynamodb.update_table(TableName=name, StreamSpecification=specification)  # type: ignore[arg-type]

@@ -10,7 +10,9 @@ WSGI middleware in front of moto, off unless configured. A fault is `service:kin
 - `rate`: the share of matching requests that fail, 0.0 to 1.0;
 - `operation`: only this one, e.g. `UpdateItem` (DynamoDB's X-Amz-Target) or `GET` (S3's method).
 
-A failed request never reaches moto: nothing it would have written is written. Faults come from
+A failed request never reaches moto: nothing it would have written is written. The local stack's
+own bookkeeping (saving and restoring its data) marks its clients' User-Agent with
+`BOOKKEEPING_AGENT` and is never failed: faults are for the app. Faults come from
 `DEVSERVER_FAULTS` (comma-separated specs; `python -m devserver --fault SPEC` sets it) and can be
 changed while the emulator runs: `PUT /devserver-api/faults` with a JSON list of specs replaces
 them, `GET` lists them, `DELETE` clears them. Every injected fault is counted (`GET` shows counts).
@@ -34,6 +36,7 @@ ENVIRONMENT_VARIABLE = "DEVSERVER_FAULTS"
 CONTROL_PATH = "/devserver-api/faults"
 DEFAULT_DELAY = 2.5
 SERVICES = ("dynamodb", "s3")
+BOOKKEEPING_AGENT = "devkit-bookkeeping"  # in botocore's `Config(user_agent_extra=...)`
 KINDS = ("throttle", "throughput", "unavailable", "timeout")
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -90,6 +93,8 @@ def from_environment() -> list[Fault]:
 
 def _target(environ: dict[str, Any]) -> tuple[str, str] | None:
     """(service, operation) of a request to the emulator, for the services faults apply to."""
+    if BOOKKEEPING_AGENT in environ.get("HTTP_USER_AGENT", ""):
+        return None
     target = environ.get("HTTP_X_AMZ_TARGET", "")
     if target.startswith("DynamoDB_"):
         return "dynamodb", target.rsplit(".", 1)[-1]

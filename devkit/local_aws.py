@@ -31,8 +31,9 @@ def emulator_environment(endpoint: str) -> dict[str, str]:
     }
 
 
-def _client(service: str, endpoint: str) -> Any:
+def _client(service: str, endpoint: str, user_agent_extra: str | None = None) -> Any:
     import boto3  # noqa: PLC0415 - only test and server code build these clients, never a worker's start-up
+    from botocore.config import Config  # noqa: PLC0415 - as boto3
 
     return boto3.client(
         service,  # type: ignore[call-overload]  # one of the three typed wrappers below
@@ -40,17 +41,18 @@ def _client(service: str, endpoint: str) -> Any:
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY_ID,
         aws_secret_access_key=SECRET_ACCESS_KEY,
+        config=Config(user_agent_extra=user_agent_extra),
     )
 
 
-def dynamodb_client(endpoint: str) -> DynamoDBClient:
-    """A DynamoDB client for the emulator at `endpoint`."""
-    return cast("DynamoDBClient", _client("dynamodb", endpoint))
+def dynamodb_client(endpoint: str, user_agent_extra: str | None = None) -> DynamoDBClient:
+    """A DynamoDB client for the emulator at `endpoint` (`user_agent_extra`: a mark its requests carry)."""
+    return cast("DynamoDBClient", _client("dynamodb", endpoint, user_agent_extra))
 
 
-def s3_client(endpoint: str) -> S3Client:
-    """An S3 client for the emulator at `endpoint`."""
-    return cast("S3Client", _client("s3", endpoint))
+def s3_client(endpoint: str, user_agent_extra: str | None = None) -> S3Client:
+    """An S3 client for the emulator at `endpoint` (`user_agent_extra`: a mark its requests carry)."""
+    return cast("S3Client", _client("s3", endpoint, user_agent_extra))
 
 
 def sqs_client(endpoint: str) -> SQSClient:

@@ -1,7 +1,8 @@
 """`python -m devserver` as a subprocess on a free port, for end-to-end tests and the benchmark.
 
 The server's console (its own lines and every function's logs) is read continuously by a thread:
-a full pipe would otherwise block the server, and tests assert on what it printed.
+a full pipe would otherwise block the server, and tests assert on what it printed. It never reads
+or writes the developer's saved data: it starts empty (`--fresh`) unless given a `data_dir` of its own.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ def free_port() -> int:
 class LocalStack:
     """One `make run` server: `with LocalStack(template) as stack: requests.get(stack.url + "/x")`."""
 
-    def __init__(self, template: Path | None = None, *args: str, start_timeout: float = 30.0) -> None:
+    def __init__(
+        self, template: Path | None = None, *args: str, data_dir: Path | None = None, start_timeout: float = 30.0
+    ) -> None:
+        """`data_dir`: where the server keeps its data across restarts; None starts empty and keeps nothing."""
         command = [sys.executable, "-m", "devserver", "--port", "0", *args]
         if template is not None:
             command += ["--template", str(template)]
+        command += ["--fresh"] if data_dir is None else ["--data-dir", str(data_dir)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        env.pop("PORT", None)
-        env.pop("SEED", None)
+        for variable in ("PORT", "SEED", "FRESH"):  # make run's settings: a test says what it wants
+            env.pop(variable, None)
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -1,9 +1,10 @@
 """`python -m devserver` (`make run`): the template's HTTP API on this machine, on an embedded AWS emulator.
 
-Start-up: the emulator (moto, in this process), the template's tables and buckets, SAM's local API
-service with the warm-process runtime, the HTTP server, the event triggers, and a watch on the code.
-Ctrl-C or SIGTERM stops the server and kills every worker before exiting; a worker also exits by
-itself if this process dies.
+Start-up: the emulator (moto, in this process), the template's tables and buckets with the data
+saved by the last run (devserver/saved_data.py), SAM's local API service with the warm-process
+runtime, the HTTP server, the event triggers, and a watch on the code. Ctrl-C or SIGTERM stops the
+server, kills every worker and saves the data before exiting; a worker also exits by itself if this
+process dies.
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ from devkit.hot_items import ENVIRONMENT_VARIABLE as ITEM_WRITE_LIMIT_VARIABLE  
 from devkit.local_aws import emulator_environment  # noqa: E402
 from devkit.stack import TEMPLATE, Stack  # noqa: E402
 from devserver.code_watch import CodeWatch  # noqa: E402
-from devserver.emulator import start_emulator  # noqa: E402
+from devserver.emulator import LocalEmulator, start_emulator  # noqa: E402
 from devserver.gateway import create_gateway, route_lines  # noqa: E402
 from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
+from devserver.saved_data import SAVE_SECONDS, RestoreError, SavedData  # noqa: E402
 from devserver.seed import seed  # noqa: E402
 from devserver.server import IDLE_TIMEOUT_SECONDS, make_http_server  # noqa: E402
 from devserver.triggers import start_triggers  # noqa: E402
+
+DATA_FOLDER = ".local-data"  # next to the template
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -43,6 +47,17 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=TEMPLATE)
     parser.add_argument("--emulator-port", type=int, default=0, help="the emulator's port (default: a free one)")
     parser.add_argument("--seed", action="store_true", default=os.environ.get("SEED") == "1", help="add demo links")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"where tables and objects are kept across restarts (default: {DATA_FOLDER}/ next to the template)",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        default=os.environ.get("FRESH") == "1",
+        help="start empty and save nothing; the data already saved stays as it is",
+    )
     parser.add_argument("--workers", type=int, default=DEFAULT_POOL_SIZE, help="warm processes per function, at most")
     parser.add_argument(
         "--no-prewarm", dest="prewarm", action="store_false", help="start workers on first request only"
@@ -95,14 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("AWS_SESSION_TOKEN", None)
 
     stack = Stack(args.template.resolve())
-    emulator.create_resources(stack)
+    data_folder = args.data_dir or stack.root / DATA_FOLDER
+    try:
+        saved, data_line = _resources_and_data(stack, local_emulator, None if args.fresh else data_folder)
+    except RestoreError as exc:
+        print(f"{exc}\nTo start without the saved data (it stays where it is): make run FRESH=1", file=sys.stderr)
+        emulator.stop()
+        return 1
     runtime = WarmRuntime(stack.root, emulator.endpoint, pool_size=args.workers)
     atexit.register(runtime.close)
     gateway = create_gateway(stack, runtime, host=args.host, port=args.port)
     server = make_http_server(args.host, args.port, gateway.app, idle_timeout=args.idle_timeout)
     gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
     base_url = f"http://{args.host}:{server.server_port}"
-    # Wired before "Running on": an upload or a deletion right after start-up is delivered.
+    # Wired before "Running on" and after the data is back: an upload or a deletion right after
+    # start-up is delivered, and restoring triggered nothing.
     triggers = start_triggers(stack, local_emulator, runtime, concurrency=args.workers)
     watch = CodeWatch(stack.code_folders(), stack.template, runtime.code_changed)
     watch.start()
@@ -112,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in [*route_lines(gateway, base_url), *triggers.lines]:
         print(line)
     print(f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})")
+    print(data_line)
     print(f"Running on {base_url} in {time.perf_counter() - STARTED:.1f} s (Ctrl-C to stop)", flush=True)
 
     if args.seed:
@@ -132,8 +155,40 @@ def main(argv: list[str] | None = None) -> int:
     server.shutdown()
     runtime.close()
     triggers.close()  # after the workers: a delivery in flight fails at once instead of being waited for
+    if saved is not None and saved.stop():
+        print(f"Data saved in {_shown(data_folder)}", flush=True)
     emulator.stop()
     return 0
+
+
+def _resources_and_data(
+    stack: Stack, local_emulator: LocalEmulator, data_folder: Path | None
+) -> tuple[SavedData | None, str]:
+    """Create the template's resources with the saved data back in them (None: FRESH=1), start
+    saving, and describe the data for the console. Raises RestoreError."""
+    emulator = local_emulator.emulator
+    if data_folder is None:
+        emulator.create_resources(stack)
+        shown = _shown(stack.root / DATA_FOLDER)
+        return None, f"Data: FRESH=1, starting empty; nothing is saved, and {shown} stays as it was"
+    saved = SavedData(data_folder, stack, emulator.endpoint, local_emulator.writes)
+    restored: list[tuple[int, int]] = []
+    emulator.create_resources(stack, fill=lambda: restored.append(saved.restore()))
+    saved.start()
+    ((items, objects),) = restored
+    what = (
+        f"{_count(items, 'item')} and {_count(objects, 'object')} restored from"
+        if items or objects
+        else "nothing saved yet in"
+    )
+    return saved, (
+        f"Data: {what} {_shown(data_folder)} (saved within {SAVE_SECONDS:g} s of a change and on Ctrl-C; "
+        "FRESH=1 starts empty)"
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _stop_on_signals() -> threading.Event:
@@ -146,6 +201,11 @@ def _stop_on_signals() -> threading.Event:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     return stop
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it (as the user typed it), else absolute."""
+    return f"{path.resolve().relative_to(Path.cwd())}/" if path.resolve().is_relative_to(Path.cwd()) else str(path)
 
 
 if __name__ == "__main__":

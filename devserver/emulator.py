@@ -1,7 +1,8 @@
-"""The local stack's emulator: the dev kit's, plus the write signal `make run`'s stream pollers wait on.
+"""The local stack's emulator: the dev kit's, plus the count of its writes.
 
-`TableWrites` (devserver/table_writes.py) counts each table's writes as they pass, so a poller
-reads its stream only after a write to its own table.
+`Writes` (devserver/writes.py) counts each table's writes and the bucket writes as they pass: a
+stream poller reads its stream only after a write to its own table, and the saved data is saved
+again only after a change.
 """
 
 from __future__ import annotations
@@ -9,21 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from devkit.emulator import Emulator, WsgiApp
-from devserver.table_writes import TableWrites
+from devserver.writes import Writes
 
 
 @dataclass(frozen=True)
 class LocalEmulator:
     emulator: Emulator
-    table_writes: TableWrites
+    writes: Writes
 
 
 def start_emulator(host: str, port: int) -> LocalEmulator:
-    """Start the emulator on `host:port` (0: a free port) with the write signal in front of moto."""
-    made: list[TableWrites] = []
+    """Start the emulator on `host:port` (0: a free port) with the write count in front of moto."""
+    made: list[Writes] = []
 
     def wrap(app: WsgiApp) -> WsgiApp:
-        made.append(TableWrites(app))
+        made.append(Writes(app))
         return made[0]
 
     emulator = Emulator(host=host, port=port, wrap=wrap).start()

@@ -1,7 +1,7 @@
 """A DynamoDB stream into a function, as Lambda's event source mapping does it, on the emulator's stream.
 
 One thread per mapping reads the table's stream (moto keeps one shard per table) right after each
-write to its table the emulator serves (devserver/table_writes.py), drops the records the mapping's filter
+write to its table the emulator serves (devserver/writes.py), drops the records the mapping's filter
 rejects, and invokes the function with batches of at most `BatchSize` records, in order:
 
 - the function raised (or timed out): the whole batch failed; with `BisectBatchOnFunctionError`
@@ -30,7 +30,7 @@ from devkit.local_names import ACCOUNT_ID
 from devserver.async_invoke import RETRY_PAUSE_SECONDS, Invoke, SendMessage
 from devserver.event_filter import passes
 from devserver.event_sources import StreamTrigger
-from devserver.table_writes import TableWrites
+from devserver.writes import Writes
 
 LOG = logging.getLogger(__name__)
 STOP_CHECK_SECONDS = 0.5  # how soon a waiting poller notices a stop request
@@ -57,7 +57,7 @@ class StreamPoller:
         streams: Any,  # boto3's dynamodbstreams client (no type stubs installed)
         invoke: Invoke,
         send: SendMessage,
-        writes: TableWrites,
+        writes: Writes,
         stop: threading.Event,
     ) -> None:
         self.trigger = trigger

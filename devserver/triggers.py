@@ -76,7 +76,7 @@ def start_triggers(stack: Stack, local: LocalEmulator, runtime: WarmRuntime, con
             streams=streams,
             invoke=invoke,
             send=send,
-            writes=local.table_writes,
+            writes=local.writes,
             stop=triggers._stop,
         )
         try:

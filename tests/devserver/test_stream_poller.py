@@ -14,7 +14,7 @@ from devserver import stream_poller
 from devserver.async_invoke import Result
 from devserver.event_sources import Destination, StreamTrigger
 from devserver.stream_poller import StreamPoller
-from devserver.table_writes import TableWrites
+from devserver.writes import Writes
 
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/TasksTable/stream/label"
 
@@ -79,7 +79,7 @@ def run(records: list[dict[str, Any]], function: Function, **changes: Any) -> li
         streams=FakeStreams(records),
         invoke=function,
         send=lambda queue, body: sent.append((queue, json.loads(body))),
-        writes=TableWrites(lambda environ, start_response: []),
+        writes=Writes(lambda environ, start_response: []),
         stop=threading.Event(),
     )
     poller._stream_arn, poller._iterator = STREAM_ARN, "0"

@@ -1,4 +1,4 @@
-"""The emulator's write signal: a stream poller wakes for writes to its own table only."""
+"""The emulator's write count: a stream poller wakes for writes to its own table only; bucket writes count apart."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from devkit.emulator import Emulator
+from devkit.local_names import bucket_name
+from devkit.stack import Stack
 from devserver.emulator import LocalEmulator, start_emulator
 
 LINKS, TASKS = "LinksTable", "TasksTable"
@@ -27,7 +29,7 @@ def local(aws: Emulator, _local: LocalEmulator) -> LocalEmulator:
 
 
 def test_a_write_counts_for_the_table_it_names_only(local: LocalEmulator) -> None:
-    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
+    writes, dynamodb = local.writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
 
     dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "abc1234"}})
@@ -36,7 +38,7 @@ def test_a_write_counts_for_the_table_it_names_only(local: LocalEmulator) -> Non
 
 
 def test_batch_and_transaction_writes_count_for_each_table_they_name(local: LocalEmulator) -> None:
-    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
+    writes, dynamodb = local.writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
     task = {"user_id": {"S": "u1"}, "task_id": {"S": "t1"}}
 
@@ -52,7 +54,7 @@ def test_batch_and_transaction_writes_count_for_each_table_they_name(local: Loca
 
 
 def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(local: LocalEmulator) -> None:
-    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
+    writes, dynamodb = local.writes, local.emulator.dynamodb()
     links, tasks = writes.count(LINKS), writes.count(TASKS)
 
     dynamodb.execute_statement(Statement=f"INSERT INTO \"{LINKS}\" VALUE {{'shortCode': 'pqr5555'}}")
@@ -61,7 +63,7 @@ def test_a_write_whose_tables_it_cannot_tell_counts_for_every_table(local: Local
 
 
 def test_reads_count_for_no_table(local: LocalEmulator) -> None:
-    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
+    writes, dynamodb = local.writes, local.emulator.dynamodb()
     links = writes.count(LINKS)
 
     dynamodb.get_item(TableName=LINKS, Key={"shortCode": {"S": "nothing"}})
@@ -70,7 +72,7 @@ def test_reads_count_for_no_table(local: LocalEmulator) -> None:
 
 
 def test_wait_returns_on_a_write_to_its_table_and_not_on_another(local: LocalEmulator) -> None:
-    writes, dynamodb = local.table_writes, local.emulator.dynamodb()
+    writes, dynamodb = local.writes, local.emulator.dynamodb()
     seen = writes.count(TASKS)
 
     dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "lmn4444"}})
@@ -78,3 +80,20 @@ def test_wait_returns_on_a_write_to_its_table_and_not_on_another(local: LocalEmu
 
     dynamodb.put_item(TableName=TASKS, Item={"user_id": {"S": "u2"}, "task_id": {"S": "t2"}})
     assert writes.wait(TASKS, seen, timeout=5) == seen + 1
+
+
+def test_bucket_writes_count_s3_changes_and_nothing_else(local: LocalEmulator, stack: Stack) -> None:
+    writes, s3 = local.writes, local.emulator.s3()
+    (bucket,) = (bucket_name(logical_id, props) for logical_id, props in stack.resources("AWS::S3::Bucket").items())
+    seen = writes.bucket_writes
+
+    s3.put_object(Bucket=bucket, Key="a", Body=b"1")
+    s3.put_object_tagging(Bucket=bucket, Key="a", Tagging={"TagSet": [{"Key": "k", "Value": "v"}]})
+    s3.delete_object(Bucket=bucket, Key="a")
+    after_writes = writes.bucket_writes
+    s3.list_objects_v2(Bucket=bucket)
+    local.emulator.dynamodb().put_item(TableName=LINKS, Item={"shortCode": {"S": "bkt1111"}})
+    local.emulator.sqs().list_queues()
+
+    assert after_writes == seen + 3
+    assert writes.bucket_writes == after_writes

@@ -1,5 +1,7 @@
-"""WSGI middleware for the emulator: counts DynamoDB writes per table, so a stream poller reads its
-table's stream only after a write to that table.
+"""WSGI middleware for the emulator: counts the writes it serves, per table and to buckets.
+
+A stream poller reads its table's stream only after a write to that table, and `make run`'s saved
+data (devserver/saved_data.py) is saved again only after something changed.
 
 Reading a stream on a timer would cost a GetRecords call every fraction of a second forever, and
 moto keeps every shard iterator it ever handed out (about 2 KB each, never expired). A poller
@@ -25,21 +27,29 @@ type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _SINGLE_TABLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
 _PARTIQL_WRITES = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 WRITES = _SINGLE_TABLE_WRITES | _PARTIQL_WRITES | {"BatchWriteItem", "TransactWriteItems"}
+# S3's writes have no X-Amz-Target; SQS's and DynamoDB Streams' requests do (and are not counted).
+_S3_WRITE_METHODS = frozenset({"PUT", "POST", "DELETE"})
 
 
-class TableWrites:
+class Writes:
     """Wraps the emulator's app; `wait(table, seen, timeout)` returns once `table` has had more writes than `seen`."""
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
         self._counts: Counter[str] = Counter()
         self._any_table = 0  # writes whose tables are not known (PartiQL): they count for every table
+        self._buckets = 0
         self._changed = threading.Condition()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        service, _, operation = target.partition(".")
         if not (service.startswith("DynamoDB_") and operation in WRITES):
-            return self.app(environ, start_response)
+            response = self.app(environ, start_response)  # moto has done the work when this returns
+            if not target and environ.get("REQUEST_METHOD") in _S3_WRITE_METHODS:
+                with self._changed:  # S3 (no X-Amz-Target) may have changed a bucket
+                    self._buckets += 1
+            return response
         body = read_body(environ)
         response = self.app(environ, start_response)
         # DynamoDB requests are served whole (emulator._SerialisedDynamoDB): the write is done by now.
@@ -51,6 +61,12 @@ class TableWrites:
                 self._counts.update(tables)
             self._changed.notify_all()
         return response
+
+    @property
+    def bucket_writes(self) -> int:
+        """Requests served so far that may have changed a bucket (its objects, their metadata or tags)."""
+        with self._changed:
+            return self._buckets
 
     def count(self, table: str) -> int:
         """Writes served so far that may have changed `table`."""
