@@ -1,4 +1,5 @@
-"""One real `make run` server for the Links end-to-end tests (seeded, its emulator on a known port)."""
+"""The real `make run` servers the end-to-end tests share: the repo's template for the Links tests
+(seeded, its emulator on a known port), and the fixture app for the runtime and connection tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from dataclasses import dataclass
 import pytest
 
 from devkit.local_server import LocalStack, free_port
+from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
+
+FIXTURE_IDLE_TIMEOUT = 1.0  # seconds: the connection tests wait for it
 
 
 @dataclass(frozen=True)
@@ -24,3 +28,12 @@ def links_stack() -> Iterator[LinksStack]:
     with LocalStack(None, "--seed", "--no-prewarm", "--emulator-port", str(emulator_port)) as stack:
         stack.wait_for("Seeded .*/demo")
         yield LinksStack(stack, stack.url, f"http://127.0.0.1:{emulator_port}")
+
+
+@pytest.fixture(scope="session")
+def fixture_stack() -> Iterator[LocalStack]:
+    """tests/e2e/fixture_app (echo, sleepy, crash), up to 3 workers per function, idle connections closed after 1 s."""
+    with LocalStack(
+        FIXTURE_APP, "--no-prewarm", "--workers", "3", "--idle-timeout", str(FIXTURE_IDLE_TIMEOUT)
+    ) as stack:
+        yield stack

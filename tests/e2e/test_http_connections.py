@@ -10,24 +10,19 @@ import json
 import re
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from devkit.local_server import LocalStack
-from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
 
 pytestmark = pytest.mark.e2e
 
-IDLE_TIMEOUT = 1.0
 
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(FIXTURE_APP, "--no-prewarm", "--idle-timeout", str(IDLE_TIMEOUT)) as stack:
-        yield stack
+@pytest.fixture
+def stack(fixture_stack: LocalStack) -> LocalStack:
+    return fixture_stack
 
 
 def connect(stack: LocalStack) -> socket.socket:

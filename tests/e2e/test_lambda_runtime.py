@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
@@ -20,15 +19,13 @@ import pytest
 import requests
 
 from devkit.local_server import LocalStack, is_running
-from tests.e2e.fixture_app import TEMPLATE as FIXTURE_APP
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(FIXTURE_APP, "--no-prewarm", "--workers", "3") as stack:
-        yield stack
+@pytest.fixture
+def stack(fixture_stack: LocalStack) -> LocalStack:
+    return fixture_stack
 
 
 def echo(stack: LocalStack, path: str = "/echo/hi", **kwargs: object) -> requests.Response:
