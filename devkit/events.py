@@ -1,4 +1,5 @@
-"""HTTP API events for tests, built from the samples in events/ (the files `sam local invoke -e` uses)."""
+"""Lambda events for tests and the bench, built from the samples in events/ (the files `sam local invoke -e` uses):
+HTTP API requests, S3 notifications and DynamoDB stream batches."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
@@ -94,3 +96,35 @@ def task_event(
     path_params = {"user_id": user_id, **({"task_id": task_id} if task_id is not None else {})}
     path = route.replace("{user_id}", user_id).replace("{task_id}", task_id or "")
     return http_event(method, path, route=route, path_params=path_params, **kwargs)
+
+
+# The event sources that are not the API.
+def s3_event(bucket: str, key: str, *, etag: str | None, size: int, moto_style: bool = True) -> dict[str, Any]:
+    """An S3 ObjectCreated notification for one object. Keys arrive URL-encoded: AWS encodes like
+    `quote_plus` keeping "/", moto encodes "/" too (`uploads%2Fu%2F...`)."""
+    event = sample_event("process_upload")
+    record = event["Records"][0]
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
+    record["s3"]["object"]["key"] = quote(key, safe="" if moto_style else "/").replace("%20", "+")
+    record["s3"]["object"]["size"] = size
+    if etag is None:
+        record["s3"]["object"].pop("eTag")
+    else:
+        record["s3"]["object"]["eTag"] = etag
+    return event
+
+
+def stream_event(*tasks: tuple[str, str], event_name: str = "REMOVE") -> dict[str, Any]:
+    """A DynamoDB stream batch with one record per (user_id, task_id), sequence numbers 1, 2, 3..."""
+    template = sample_event("cleanup_task")["Records"][0]
+    records = []
+    for number, (user_id, task_id) in enumerate(tasks, start=1):
+        record = {**template, "eventName": event_name, "eventID": f"event-{number}"}
+        record["dynamodb"] = {
+            **template["dynamodb"],
+            "Keys": {"user_id": {"S": user_id}, "task_id": {"S": task_id}},
+            "SequenceNumber": str(number),
+        }
+        records.append(record)
+    return {"Records": records}

@@ -1,7 +1,7 @@
-"""Files, S3 events and stream events for the attachment tests, and a client for the upload flow.
+"""Files for the attachment tests, and a client for the upload flow.
 
 Files are made in the test (Pillow for images, a PDF by hand), so each test shows what it sends.
-Events start from the samples in events/ (the files `sam local invoke -e` uses).
+S3 and stream events come from devkit.events (re-exported here for the tests that import them).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import struct
 import zlib
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from PIL import Image
 
 from devkit.emulator import Emulator
-from devkit.events import sample_event, task_event
+from devkit.events import s3_event, stream_event, task_event
+
+__all__ = ["MINIMAL_PDF", "Uploads", "image_bytes", "png_bomb", "s3_event", "stream_event"]
 
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
@@ -56,37 +57,6 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     rows = zlib.compress(b"\x00" * (width + 1) * 4)  # a few rows; the decoder never gets this far
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
-
-
-def s3_event(bucket: str, key: str, *, etag: str | None, size: int, moto_style: bool = True) -> dict[str, Any]:
-    """An S3 ObjectCreated notification for one object. Keys arrive URL-encoded: AWS encodes like
-    `quote_plus` keeping "/", moto encodes "/" too (`uploads%2Fu%2F...`)."""
-    event = sample_event("process_upload")
-    record = event["Records"][0]
-    record["s3"]["bucket"]["name"] = bucket
-    record["s3"]["bucket"]["arn"] = f"arn:aws:s3:::{bucket}"
-    record["s3"]["object"]["key"] = quote(key, safe="" if moto_style else "/").replace("%20", "+")
-    record["s3"]["object"]["size"] = size
-    if etag is None:
-        record["s3"]["object"].pop("eTag")
-    else:
-        record["s3"]["object"]["eTag"] = etag
-    return event
-
-
-def stream_event(*tasks: tuple[str, str], event_name: str = "REMOVE") -> dict[str, Any]:
-    """A DynamoDB stream batch with one record per (user_id, task_id), sequence numbers 1, 2, 3..."""
-    template = sample_event("cleanup_task")["Records"][0]
-    records = []
-    for number, (user_id, task_id) in enumerate(tasks, start=1):
-        record = {**template, "eventName": event_name, "eventID": f"event-{number}"}
-        record["dynamodb"] = {
-            **template["dynamodb"],
-            "Keys": {"user_id": {"S": user_id}, "task_id": {"S": task_id}},
-            "SequenceNumber": str(number),
-        }
-        records.append(record)
-    return {"Records": records}
 
 
 @dataclass
