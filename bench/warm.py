@@ -1,120 +1,161 @@
-"""Warm overhead: each handler called in-process against the emulator vs the bare boto3 call it makes.
+"""AWS calls per request and warm overhead: each handler against its own calls, made bare.
 
-Both sides run in this process, against the same emulator, with the same client (the layer's),
-interleaved call by call: after a warm-up, `rounds` rounds of `per_round` calls per side, the
-side that goes first alternating each round. Per round, the ratio of the two medians; reported: the median of
-those ratios with its interquartile range, and the overhead in microseconds (handler median minus
-bare median over all calls). The emulator (moto, in Python) takes longer to answer than DynamoDB
-does, which dilutes the ratio: the microseconds are the figure to watch.
+Per operation, a first invocation is recorded (recorded_calls.py): its calls are the AWS calls
+per request. Then, warm, the handler and the bare replay of those calls take turns (A B A B ...,
+B A B A ... the next round), each call preceded, untimed, by putting back the items the first
+invocation changed, so every call starts from the same state. Time is this process's CPU time:
+the handler, botocore and the emulator's threads, without the waits other processes on a shared
+machine impose. Per round the ratio of the two medians; reported: the median ratio over rounds
+and the overhead in microseconds (difference of medians). The emulator (moto, in Python) takes
+longer to answer than DynamoDB does, which dilutes the ratio: the microseconds are the figure to
+watch.
 """
 
 from __future__ import annotations
 
-import gc
+import copy
 import statistics
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from bench.aws_calls import CallCounter
-from bench.in_process import InProcessApp, LogCapture
-from bench.operations import Fixtures, Operation, Prepare
-from bench.stats import Goal, Spread
+from bench.in_process import InProcessApp
+from bench.operations import Fixtures, Operation, outcome
+from bench.recorded_calls import Call, Recorder, Replayer, Snapshot
+from bench.stats import spread
+from devkit.lambda_context import LambdaContext
 
-GOAL = Goal(1.15, "x")
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
-
-def _timed(prepare: Prepare, fixtures: Fixtures, count: int, expected: int | None) -> list[float]:
-    """Milliseconds of `count` calls, each prepared (untimed) just before it runs."""
-    samples = []
-    for _ in range(count):
-        call = prepare(fixtures)
-        started = time.perf_counter()
-        result = call()
-        samples.append((time.perf_counter() - started) * 1000)
-        if expected is not None and isinstance(result, dict) and result.get("statusCode") != expected:
-            raise RuntimeError(f"unexpected response: {result!r}"[:500])
-    return samples
+type Prepare = Callable[[], Callable[[], Any]]  # untimed set-up, returning the call to time
 
 
-def _calls(counter: CallCounter, prepare: Prepare, fixtures: Fixtures) -> list[str]:
-    call = prepare(fixtures)
-    with counter.counting() as calls:
-        call()
-    return list(calls)
+@dataclass(frozen=True)
+class Recorded:
+    """An operation's first invocation: its event, the calls it made, the items they changed."""
+
+    operation: Operation
+    event: dict[str, Any]
+    calls: list[Call]
+    snapshot: Snapshot
+
+    def row(self) -> dict[str, Any]:
+        goal = self.operation.calls
+        return {
+            "operation": self.operation.name,
+            "calls": [str(call) for call in self.calls],
+            "calls_goal": goal,
+            "calls_met": None if goal is None else len(self.calls) == goal,
+        }
 
 
-def measure_one(
-    operation: Operation, fixtures: Fixtures, capture: LogCapture, *, rounds: int, per_round: int, warmup: int
-) -> dict[str, Any]:
-    app: InProcessApp = fixtures.app
-    counter = CallCounter()
-    with app.environment(operation.function):
-        handler_calls = _calls(counter, operation.handler, fixtures)
-        capture.take()
-        _timed(operation.handler, fixtures, 1, operation.status)
-        log = capture.take()  # one warm request's log output: what CloudWatch Logs ingests
-        bare_calls = _calls(counter, operation.bare, fixtures) if operation.bare else []
-        sides: list[tuple[Prepare, int | None]] = [(operation.handler, operation.status)]
-        if operation.bare is not None:
-            sides.append((operation.bare, None))
-        for prepare, status in sides:
-            _timed(prepare, fixtures, warmup, status)
-        per_side: list[list[float]] = [[] for _ in sides]
-        round_medians: list[list[float]] = [[] for _ in sides]
-        for index in range(rounds):
-            # Call by call, A B A B ... (B A B A ... the next round): a slow moment hits both sides.
-            order = list(range(len(sides))) if index % 2 == 0 else list(reversed(range(len(sides))))
-            samples: list[list[float]] = [[] for _ in sides]
-            for _ in range(per_round):
-                for side in order:
-                    samples[side] += _timed(sides[side][0], fixtures, 1, sides[side][1])
-            for side, values in enumerate(samples):
-                per_side[side].extend(values)
-                round_medians[side].append(statistics.median(values))
-        capture.take()  # the timed calls' logs: not needed, and not to pile up
-    row: dict[str, Any] = {
-        "operation": operation.name,
-        "function": operation.function,
-        "handler_ms": Spread.of(per_side[0]).__dict__,
-        "handler_calls": handler_calls,
-        "log_bytes": len(log.encode()),
-        "log_events": len([line for line in log.splitlines() if line.strip()]),
-        "log_sample": log,
-    }
-    if operation.bare is not None:
-        ratios = [h / b for h, b in zip(round_medians[0], round_medians[1], strict=True)]
-        row.update(
-            {
-                "bare_ms": Spread.of(per_side[1]).__dict__,
-                "bare_calls": bare_calls,
-                "same_calls": handler_calls == bare_calls,
-                "ratio": Spread.of(ratios).__dict__,
-                "overhead_us": (statistics.median(per_side[0]) - statistics.median(per_side[1])) * 1000,
-                "goal": GOAL.text(),
-                "met": GOAL.met(statistics.median(ratios)),
-            }
-        )
-    return row
+def record(fixtures: Fixtures, operations: Sequence[Operation], recorder: Recorder) -> list[Recorded]:
+    """Each operation's first invocation, recorded."""
+    found = []
+    for operation in operations:
+        event = operation.event(fixtures)
+        with recorder.recording() as (calls, snapshot):
+            result = fixtures.app.invoke(operation.function, copy.deepcopy(event))
+        if outcome(result) != operation.expect:
+            raise RuntimeError(f"{operation.name}: {result!r}"[:500])
+        found.append(Recorded(operation, event, calls, snapshot))
+    return found
 
 
 def measure(
-    operations: Sequence[Operation],
-    fixtures: Fixtures,
-    capture: LogCapture,
+    app: InProcessApp,
+    recorded: Recorded,
+    dynamodb: DynamoDBClient,
+    replayer: Replayer,
     *,
-    rounds: int = 7,
-    per_round: int = 25,
-    warmup: int = 10,
+    rounds: int,
+    per_round: int,
+    warmup: int = 5,
+) -> tuple[dict[str, Any], str]:
+    """The handler against its calls made bare; and the log output of one warm request."""
+    operation, calls, snapshot = recorded.operation, recorded.calls, recorded.snapshot
+    function = app.function(operation.function)
+    with app.environment(operation.function) as handler:
+
+        def handler_side() -> Callable[[], Any]:
+            snapshot.restore(dynamodb)
+            request = copy.deepcopy(recorded.event)
+            context = LambdaContext(function.name, function.memory, function.timeout)
+            return lambda: handler(request, context)
+
+        def bare_side() -> Callable[[], Any]:
+            snapshot.restore(dynamodb)
+            return replayer.prepare(calls)
+
+        sides = [handler_side, bare_side] if calls else [handler_side]
+        _rounds(sides, operation.expect, 1, warmup)
+        app.logs.take()
+        _time(handler_side, operation.expect)
+        log = app.logs.take()  # what CloudWatch Logs would ingest for one request
+        samples = _rounds(sides, operation.expect, rounds, per_round)
+        app.logs.take()
+    return {**recorded.row(), **_summary(samples, operation.overhead_goal)}, log
+
+
+def _time(prepare: Prepare, expect: object = None) -> float:
+    call = prepare()
+    started = time.process_time()
+    result = call()
+    elapsed = (time.process_time() - started) * 1000
+    if expect is not None and outcome(result) != expect:
+        raise RuntimeError(f"unexpected answer: {result!r}"[:500])
+    return elapsed
+
+
+def _rounds(sides: list[Prepare], expect: object, rounds: int, per_round: int) -> list[list[list[float]]]:
+    """Milliseconds per side, per round: call by call, the side going first alternating each round."""
+    samples: list[list[list[float]]] = [[] for _ in sides]
+    for index in range(rounds):
+        order = list(range(len(sides)))[:: 1 if index % 2 == 0 else -1]
+        current: list[list[float]] = [[] for _ in sides]
+        for _ in range(per_round):
+            for side in order:
+                current[side].append(_time(sides[side], expect if side == 0 else None))
+        for side, values in enumerate(current):
+            samples[side].append(values)
+    return samples
+
+
+def _summary(samples: list[list[list[float]]], goal: float | None) -> dict[str, Any]:
+    handler = [ms for values in samples[0] for ms in values]
+    summary: dict[str, Any] = {"handler_ms": spread(handler)}
+    if len(samples) == 2:
+        bare = [ms for values in samples[1] for ms in values]
+        ratios = [statistics.median(h) / statistics.median(b) for h, b in zip(samples[0], samples[1], strict=True)]
+        ratio = statistics.median(ratios)
+        summary |= {
+            "bare_ms": spread(bare),
+            "overhead_us": (statistics.median(handler) - statistics.median(bare)) * 1000,
+            "ratio": spread(ratios),
+            "overhead_goal": goal,
+            "overhead_met": None if goal is None else ratio <= goal,
+        }
+    return summary
+
+
+def measure_all(
+    app: InProcessApp,
+    recorded: Sequence[Recorded],
+    dynamodb: DynamoDBClient,
+    *,
+    rounds: int,
+    per_round: int,
     progress: Callable[[str], None] = lambda _: None,
-) -> list[dict[str, Any]]:
-    # The emulator, SAM CLI and botocore's models share this process: a heap Lambda never has, which
-    # the garbage collector would walk, at random moments, inside timed calls. Frozen objects are
-    # not scanned; what the calls allocate still is, as in Lambda.
-    gc.collect()
-    gc.freeze()
-    rows = []
-    for operation in operations:
-        rows.append(measure_one(operation, fixtures, capture, rounds=rounds, per_round=per_round, warmup=warmup))
-        progress(f"warm: {operation.name}")
-    return rows
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """A row per operation (timed where the operation is), and one warm request's logs per timed one."""
+    replayer, rows, logs = Replayer(), [], {}
+    for item in recorded:
+        if not item.operation.timed:
+            rows.append(item.row())
+            continue
+        row, logs[item.operation.name] = measure(app, item, dynamodb, replayer, rounds=rounds, per_round=per_round)
+        rows.append(row)
+        progress(f"warm: {item.operation.name}")
+    return rows, logs

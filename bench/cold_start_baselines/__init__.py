@@ -1,4 +1,4 @@
-"""Modules the cold-start benchmark compares every function's handler module against.
+"""The module the cold-start benchmark compares every function's handler module against.
 
-They are imported only by fresh benchmark processes, as Lambda imports a handler module.
+Imported only by fresh benchmark processes, as Lambda imports a handler module.
 """
