@@ -107,7 +107,7 @@ sam-local: build ## needs Docker: the emulator plus sam local start-api pointed 
 	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --port $(PORT)
 
 .PHONY: bench
-bench: build ## cold starts, warm overhead, AWS calls, local stack, sizes, cost: bench/results/latest.md
+bench: build ## cold starts, AWS calls, warm overhead, cost, thumbnail, sizes, make run: docs/performance.md
 	$(AWS_OFFLINE) $(BIN)/python -m bench
 
 lock: ## re-pin requirements-dev.txt and requirements-checkov.txt from their .in files
