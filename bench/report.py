@@ -175,11 +175,23 @@ def write(results: Mapping[str, Any], directory: Path = RESULTS) -> tuple[Path, 
     """Both files, each replaced atomically (a reader never sees half a file)."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = (directory / "latest.json", directory / "latest.md")
-    for path, content in zip(paths, (json.dumps(_rounded(results), indent=1) + "\n", markdown(results)), strict=True):
+    rounded = _rounded(results)  # both files show the same figures
+    for path, content in zip(paths, (compact_json(rounded), markdown(rounded)), strict=True):
         temporary = path.with_suffix(path.suffix + ".tmp")
         temporary.write_text(content)
         os.replace(temporary, path)
     return paths
+
+
+def compact_json(results: Mapping[str, Any]) -> str:
+    """One line per section, or per row of a section that is a list: small, and diffs read well."""
+
+    def section(value: Any) -> str:
+        if isinstance(value, list) and value:
+            return "[\n  " + ",\n  ".join(json.dumps(row) for row in value) + "\n ]"
+        return json.dumps(value)
+
+    return "{\n" + ",\n".join(f" {json.dumps(key)}: {section(value)}" for key, value in results.items()) + "\n}\n"
 
 
 def _rounded(value: Any) -> Any:
