@@ -67,7 +67,24 @@ def _handlers() -> dict[str, Handler]:
 
 
 @pytest.fixture
-def invoke_function(stack: Stack, aws: Emulator, _handlers: dict[str, Handler]) -> Invoke:
+def load_function(stack: Stack, _handlers: dict[str, Handler]) -> Callable[[str], Handler]:
+    """`load_function("RedirectLinkFunction")` -> its handler, imported once per session with the
+    function's environment from the template (as Lambda's init phase does)."""
+
+    def load(name: str) -> Handler:
+        if name not in _handlers:
+            function = stack.function(name)
+            with pytest.MonkeyPatch.context() as patch:
+                for key, value in function.environment.items():
+                    patch.setenv(key, value)
+                _handlers[name] = load_handler(function)
+        return _handlers[name]
+
+    return load
+
+
+@pytest.fixture
+def invoke_function(stack: Stack, aws: Emulator, load_function: Callable[[str], Handler]) -> Invoke:
     """`invoke_function("RedirectLinkFunction", event)` -> the Lambda's result, on the emulator.
 
     Functions stay loaded for the session (warm, as in Lambda); each call sets that function's
@@ -76,12 +93,11 @@ def invoke_function(stack: Stack, aws: Emulator, _handlers: dict[str, Handler]) 
 
     def run(name: str, event: dict[str, Any], env: dict[str, str] | None = None) -> Any:
         function = stack.function(name)
+        handler = load_function(name)
         with pytest.MonkeyPatch.context() as patch:
             for key, value in {**function.environment, **(env or {})}.items():
                 patch.setenv(key, value)
-            if name not in _handlers:
-                _handlers[name] = load_handler(function)
-            return invoke(function, _handlers[name], event)
+            return invoke(function, handler, event)
 
     return run
 

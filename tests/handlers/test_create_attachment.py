@@ -127,45 +127,17 @@ def test_the_sample_event_reaches_the_handler(invoke_function: Invoke, uploads: 
 
 # --- refusals ---------------------------------------------------------------------------------
 
+# One case per kind of refusal: every rule is in tests/unit/test_attachment_rules.py.
 BAD_BODIES = [
-    # filename
     ({"filename": 7, "content_type": "image/png", "size": 1}, "filename must be a string"),
-    ({"filename": None, "content_type": "image/png", "size": 1}, "filename must be a string"),
-    ({"filename": ["a"], "content_type": "image/png", "size": 1}, "filename must be a string"),
-    ({"filename": "", "content_type": "image/png", "size": 1}, "filename must be 1 to 255 characters"),
-    ({"filename": "a" * 256, "content_type": "image/png", "size": 1}, "filename must be 1 to 255 characters"),
     ({"filename": "../../etc/passwd", "content_type": "image/png", "size": 1}, "filename must not contain / or \\"),
-    ({"filename": "..\\..\\boot.ini", "content_type": "image/png", "size": 1}, "filename must not contain / or \\"),
-    ({"filename": "a\r\nb.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
-    ({"filename": "a\x00.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
-    ({"filename": "a\x1b[31m.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
     ({"filename": "photo\u202egnp.exe", "content_type": "image/png", "size": 1}, "filename must not contain control"),
-    ({"filename": "a\u2028b.png", "content_type": "image/png", "size": 1}, "filename must not contain control"),
     # JSON's "\ud800" escape: half a surrogate pair, refused for the whole body (common/http.py)
     ({"filename": "\ud800.png", "content_type": "image/png", "size": 1}, "Request body is not valid JSON"),
-    ({"filename": "..", "content_type": "image/png", "size": 1}, "filename must name a file"),
-    ({"filename": "   ", "content_type": "image/png", "size": 1}, "filename must name a file"),
-    # content_type
     ({"filename": "a", "content_type": "image/svg+xml", "size": 1}, "content_type must be one of"),
-    ({"filename": "a", "content_type": "text/html", "size": 1}, "content_type must be one of"),
-    ({"filename": "a", "content_type": "IMAGE/PNG", "size": 1}, "content_type must be one of"),
-    ({"filename": "a", "content_type": "image/png; charset=utf-8", "size": 1}, "content_type must be one of"),
-    ({"filename": "a", "content_type": 5, "size": 1}, "content_type must be one of"),
-    ({"filename": "a", "content_type": None, "size": 1}, "content_type must be one of"),
-    # size
-    ({"filename": "a", "content_type": "image/png", "size": 0}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": -1}, "size must be a whole number of bytes"),
     ({"filename": "a", "content_type": "image/png", "size": TEN_MB + 1}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": "100"}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": 1.5}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": 100.0}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": True}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": None}, "size must be a whole number of bytes"),
-    ({"filename": "a", "content_type": "image/png", "size": 10**30}, "size must be a whole number of bytes"),
-    # shape
     ({"filename": "a", "content_type": "image/png", "size": 1, "key": "uploads/x"}, "Unknown field(s): key"),
     ({"filename": "a", "content_type": "image/png"}, "Missing field: size"),
-    ({"content_type": "image/png", "size": 1}, "Missing field: filename"),
     (["a", "image/png", 1], "Request body must be a JSON object"),
 ]
 

@@ -58,29 +58,17 @@ def test_create_is_one_dynamodb_call(tasks_api: TasksApi, dynamodb_calls: list[s
     assert dynamodb_calls == ["PutItem"]
 
 
+# One case per kind of refusal: every field rule is in tests/unit/test_task_model.py.
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({}, "Missing field: title"),
-        ({"title": ""}, "title must be 1 to 200 characters"),
-        ({"title": "   "}, "title must not be blank"),
-        ({"title": "x" * 201}, "title must be 1 to 200 characters"),
-        ({"title": 5}, "title must be a string"),
-        ({"title": None}, "title must be a string"),
-        ({"title": "t", "description": "x" * 2001}, "description must be 0 to 2000 characters"),
-        ({"title": "t", "description": ["x"]}, "description must be a string"),
-        ({"title": "a\x00b"}, "title must not contain NUL"),
+        ({"title": "\u200b"}, "title must not contain control or invisible formatting characters"),
+        ({"title": "t", "description": "\u200b"}, "description must not contain control"),
         ({"title": "a\ud800b"}, "unpaired surrogate"),  # sent as the JSON escape \ud800: DynamoDB refuses it
-        ({"title": "t", "description": "\udfff"}, "unpaired surrogate"),
         ({"title": "t", "status": "finished"}, "status must be one of: pending, in_progress, done"),
-        ({"title": "t", "status": None}, "status must be one of"),
-        ({"title": "t", "due_date": "tomorrow"}, "due_date must be an ISO 8601 date"),
         ({"title": "t", "due_date": "2027-02-30"}, "due_date must be an ISO 8601 date"),
-        ({"title": "t", "due_date": "20270228"}, "due_date must be an ISO 8601 date"),
-        ({"title": "t", "due_date": 20270228}, "due_date must be an ISO 8601 date"),
         ({"title": "t", "user_id": "someone-else"}, "user_id cannot be set or changed"),
-        ({"title": "t", "task_id": "01JDX3Q8V2M7Z5K9N4R6T8W0YA"}, "task_id cannot be set or changed"),
-        ({"title": "t", "created_at": "2020-01-01T00:00:00Z"}, "created_at cannot be set or changed"),
         ({"title": "t", "priority": "high"}, "Unknown field(s): priority"),
         ({"title": "t", "version": 3}, "Unknown field(s): version"),
         (["title"], "must be a JSON object"),

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import requests
 from PIL import Image
 
 from common import clock, dynamo, storage
 from devkit.events import sample_event
 from tests.conftest import Invoke
 from tests.support.tasks_api import TasksApi
-from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes, png_bomb, s3_event
+from tests.support.uploads import (
+    MINIMAL_PDF,
+    Uploads,
+    image_bytes,
+    png_bomb,
+    progressive_jpeg,
+    s3_event,
+    stream_event,
+)
 
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 
@@ -186,6 +196,53 @@ def test_a_bomb_just_over_the_cap_is_rejected_too(uploads: Uploads, task_id: str
     assert_rejected(uploads, key, "The image has more than 40000000 pixels")
 
 
+def test_a_progressive_jpeg_scan_bomb_is_rejected_from_its_markers(uploads: Uploads, task_id: str) -> None:
+    # 1 MP, 500 scans in 31 KB: each scan refines the whole image again (a 4 MP one with 9,000 scans
+    # took 31 s to decode). The pixel cap does not see it; counting the scans does, before decoding.
+    data = progressive_jpeg((1000, 1000), scans=500)
+    key = slot(uploads, task_id, "image/jpeg", len(data))
+
+    uploads.upload(key, data, "image/jpeg")
+
+    assert_rejected(uploads, key, "The JPEG image has more than 100 scans")
+
+
+def test_an_ordinary_progressive_jpeg_becomes_ready(uploads: Uploads, task_id: str) -> None:
+    data = progressive_jpeg((640, 480))
+    key = slot(uploads, task_id, "image/jpeg", len(data))
+
+    uploads.upload(key, data, "image/jpeg")
+
+    assert attachment(uploads, key)["status"] == "ready"
+
+
+def test_a_file_that_only_starts_like_a_pdf_is_rejected(uploads: Uploads, task_id: str) -> None:
+    data = b"%PDF-1.7\n<html><script>alert(document.domain)</script></html>\n"
+    key = slot(uploads, task_id, "application/pdf", len(data))
+
+    uploads.upload(key, data, "application/pdf")
+
+    assert_rejected(uploads, key, "The file is not a complete PDF: no %%EOF at its end")
+
+
+def test_a_jpeg_with_html_appended_is_accepted_and_only_ever_downloaded_as_a_jpeg_file(
+    uploads: Uploads, tasks_api: TasksApi, task_id: str
+) -> None:
+    # What the checks promise (docs/attachments.md): the image decodes; bytes after its end are not
+    # looked at (phones append videos there). The file is served as uploaded, always as a download.
+    data = image_bytes("image/jpeg", (64, 64)) + b"<html><script>alert(document.domain)</script></html>"
+    key = slot(uploads, task_id, "image/jpeg", len(data))
+
+    uploads.upload(key, data, "image/jpeg")
+
+    assert attachment(uploads, key)["status"] == "ready"
+    shown = tasks_api.get("u1", task_id).body["attachments"][0]
+    download = requests.get(shown["url"], timeout=5)
+    assert download.content == data
+    assert download.headers["Content-Type"] == "image/jpeg"
+    assert download.headers["Content-Disposition"] == "attachment; filename*=UTF-8''f"
+
+
 def test_a_file_over_10_mb_is_rejected_without_downloading_it(
     uploads: Uploads, task_id: str, s3_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
@@ -257,6 +314,116 @@ def test_an_upload_for_a_deleted_task_is_removed_and_leaves_no_item(
 
     assert uploads.listing() == []  # neither the file nor its thumbnail
     assert uploads.task_item("u1", task_id) is None  # the conditional write did not recreate the task
+
+
+# Deleting the task while its upload is processed: nothing of it may remain, whichever way
+# process_upload and cleanup_task interleave (the reasoning is in process_upload/app.py). Each test
+# runs the deletion, and cleanup_task, at one point inside process_upload.
+
+
+@dataclass
+class TaskDeletion:
+    """Deleting the test's task (DeleteTaskFunction), then what the table's stream runs after it."""
+
+    tasks_api: TasksApi
+    invoke_function: Invoke
+    task_id: str
+
+    def delete(self) -> None:
+        assert self.tasks_api.delete("u1", self.task_id).status == 204
+
+    def clean_up(self) -> None:
+        records = stream_event(("u1", self.task_id))
+        assert self.invoke_function("CleanupTaskFunction", records) == {"batchItemFailures": []}
+
+    def delete_and_clean_up(self) -> None:
+        self.delete()
+        self.clean_up()
+
+
+@pytest.fixture
+def deletion(tasks_api: TasksApi, invoke_function: Invoke, task_id: str) -> TaskDeletion:
+    return TaskDeletion(tasks_api, invoke_function, task_id)
+
+
+def run_after(monkeypatch: pytest.MonkeyPatch, name: str, action: Callable[[], None]) -> None:
+    """Run `action()` right after process_upload's next call of `storage.<name>` returns."""
+    real = getattr(storage, name)
+
+    def then_act(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        monkeypatch.setattr(storage, name, real)
+        action()
+        return result
+
+    monkeypatch.setattr(storage, name, then_act)
+
+
+@pytest.mark.parametrize("step", ["read_all", "put"], ids=["while-decoding", "after-the-thumbnail-before-the-record"])
+def test_a_task_deleted_and_cleaned_up_while_its_upload_is_processed_leaves_nothing(
+    uploads: Uploads, deletion: TaskDeletion, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    data = image_bytes("image/png", (64, 64))
+    key = slot(uploads, deletion.task_id, "image/png", len(data))
+    run_after(monkeypatch, step, deletion.delete_and_clean_up)
+
+    uploads.upload(key, data, "image/png")
+
+    assert uploads.listing() == []
+    assert uploads.task_item("u1", deletion.task_id) is None
+
+
+def test_a_task_deleted_before_the_record_and_cleaned_up_after_it_leaves_nothing(
+    uploads: Uploads, deletion: TaskDeletion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = image_bytes("image/png", (64, 64))
+    key = slot(uploads, deletion.task_id, "image/png", len(data))
+    run_after(monkeypatch, "put", deletion.delete)
+
+    uploads.upload(key, data, "image/png")
+    deletion.clean_up()
+
+    assert uploads.listing() == []
+
+
+def test_a_task_deleted_after_its_upload_was_recorded_leaves_nothing(uploads: Uploads, deletion: TaskDeletion) -> None:
+    data = image_bytes("image/png", (64, 64))
+    key = slot(uploads, deletion.task_id, "image/png", len(data))
+    uploads.upload(key, data, "image/png")
+    assert len(uploads.listing()) == 2  # the file and its thumbnail
+
+    deletion.delete_and_clean_up()
+
+    assert uploads.listing() == []
+
+
+def test_a_thumbnail_left_by_a_failed_attempt_goes_when_the_retry_finds_its_file_deleted(
+    uploads: Uploads, deletion: TaskDeletion
+) -> None:
+    # An attempt wrote the thumbnail, then failed (a timeout, say) while the task was deleted and
+    # cleaned up: the retry finds the file gone, and the thumbnail must not stay behind.
+    data = image_bytes("image/png", (64, 64))
+    key = slot(uploads, deletion.task_id, "image/png", len(data))
+    etag = uploads.put(key, data, "image/png")
+    deletion.delete_and_clean_up()
+    uploads.put(thumbnail_key(key), b"thumbnail of the failed attempt", "image/jpeg")
+
+    uploads.invoke_function("ProcessUploadFunction", s3_event(uploads.bucket, key, etag=etag, size=len(data)))
+
+    assert uploads.listing() == []
+
+
+def test_a_thumbnail_is_left_alone_when_its_file_was_replaced_not_deleted(uploads: Uploads, task_id: str) -> None:
+    # The newer file's own event owns the thumbnail; the older event must not delete it.
+    data = image_bytes("image/png", (20, 20))
+    key = slot(uploads, task_id, "image/png", len(data))
+    old = uploads.put(key, b"first version", "image/png")
+    uploads.upload(key, data, "image/png")
+
+    uploads.deliver(key, etag=old)
+
+    assert uploads.listing() == sorted([key, thumbnail_key(key)])
+    assert attachment(uploads, key)["status"] == "ready"
 
 
 def test_an_upload_for_an_unknown_attachment_is_removed(uploads: Uploads, task_id: str) -> None:

@@ -112,23 +112,6 @@ def test_taken_alias_is_409_and_the_existing_link_is_untouched(invoke_function: 
     }
 
 
-@pytest.mark.parametrize("alias", ["links", "Shorten", "USERS", "favicon.ico"])
-def test_reserved_alias_is_400(invoke_function: Invoke, alias: str) -> None:
-    status, body = shorten(invoke_function, {"url": "https://example.com/", "alias": alias})
-
-    assert status == 400
-    assert "alias" in body["error"]
-
-
-@pytest.mark.parametrize("alias", ["ab", "a" * 33, "has space", "slash/x", "dot.x", "ünï", "", 42, ["x"]])
-def test_malformed_alias_is_400(invoke_function: Invoke, aws: Emulator, alias: object) -> None:
-    status, body = shorten(invoke_function, {"url": "https://example.com/", "alias": alias})
-
-    assert status == 400
-    assert "alias" in body["error"]
-    assert count_links(aws) == 0
-
-
 # --- collisions -------------------------------------------------------------------------------
 
 
@@ -187,42 +170,26 @@ def test_shorten_makes_one_dynamodb_call(invoke_function: Invoke, dynamodb_calls
 LONG_URL = "https://example.com/" + "a" * 2029  # 2049 characters
 
 
+# One case per rule: every URL rule is in tests/unit/test_link_urls.py, aliases in test_links.py.
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({}, "Missing field: url"),
         ({"url": "https://example.com/", "extra": 1}, "Unknown field(s): extra"),
-        ({"url": "https://example.com/", "shortCode": "x"}, "Unknown field(s): shortCode"),
         ({"url": 42}, "url must be a string"),
-        ({"url": None}, "url must be a string"),
-        ({"url": ["https://example.com/"]}, "url must be a string"),
         ({"url": ""}, "url must not be empty"),
-        ({"url": "ftp://example.com/file"}, "http:// or https://"),
         ({"url": "javascript:alert(1)"}, "http:// or https://"),
-        ({"url": "data:text/html,<script>alert(1)</script>"}, "http:// or https://"),
-        ({"url": "file:///etc/passwd"}, "http:// or https://"),
-        ({"url": "example.com/no-scheme"}, "http:// or https://"),
-        ({"url": "https://"}, "must include a host"),
         ({"url": "https:///path-only"}, "must include a host"),
         ({"url": LONG_URL}, "at most 2048 characters"),
         ({"url": "https://user:secret@example.com/"}, "user name or password"),
-        ({"url": "https://user@example.com/"}, "user name or password"),
-        ({"url": f"https://{API_HOST}/abc1234"}, "must not point at this service"),
         ({"url": f"https://{API_HOST.upper()}:443/x"}, "must not point at this service"),
         ({"url": "https://example.com/\r\nSet-Cookie: a=b"}, "control characters"),
-        ({"url": "https://example.com/\x00"}, "control characters"),
-        ({"url": "https://exa mple.com/"}, "control characters"),
-        ({"url": "https://example.com/\u202egnp.exe"}, "control characters"),
-        ({"url": "https://example.com:99999/"}, "invalid port"),
-        ({"url": "https://exa<mple.com/"}, "invalid host"),
-        ({"url": "https://example.com/", "expiresInDays": -1}, "expiresInDays must be between"),
+        ({"url": "https://example.com:0/"}, "invalid port"),
+        ({"url": "http://[::1]x/"}, "invalid host"),
+        ({"url": "https://example.com/", "alias": "links"}, "alias 'links' is reserved"),
         ({"url": "https://example.com/", "expiresInDays": 3651}, "expiresInDays must be between"),
-        ({"url": "https://example.com/", "expiresInDays": 1.5}, "expiresInDays must be a whole number"),
         ({"url": "https://example.com/", "expiresInDays": "7"}, "expiresInDays must be a whole number"),
-        ({"url": "https://example.com/", "expiresInDays": True}, "expiresInDays must be a whole number"),
         ([], "must be a JSON object"),
-        ("https://example.com/", "must be a JSON object"),
-        (None, "must be a JSON object"),
     ],
 )
 def test_bad_body_is_400_naming_the_problem_and_stores_nothing(
@@ -234,6 +201,18 @@ def test_bad_body_is_400_naming_the_problem_and_stores_nothing(
 
     assert response["statusCode"] == 400
     assert message in json.loads(response["body"])["error"]
+    assert count_links(aws) == 0
+
+
+def test_this_service_under_another_spelling_of_its_own_address_is_400(invoke_function: Invoke, aws: Emulator) -> None:
+    # `make run` on 127.0.0.1:3000: localhost:3000 is the same service, and a link there would loop.
+    headers = {"host": "127.0.0.1:3000", "x-forwarded-proto": "http"}
+    event = shorten_event({"url": "http://localhost:3000/abc1234"}, headers=headers)
+
+    response = invoke_function(FUNCTION, event)
+
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"]) == {"error": "url must not point at this service"}
     assert count_links(aws) == 0
 
 

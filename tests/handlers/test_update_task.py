@@ -80,21 +80,18 @@ def test_update_of_a_missing_task_is_404_and_creates_nothing(tasks_api: TasksApi
     assert tasks_api.get("u1", MISSING).status == 404
 
 
+# One case per kind of refusal: every field rule is in tests/unit/test_task_model.py.
 @pytest.mark.parametrize(
     ("body", "message"),
     [
         ({"title": "x"}, "Missing field: version"),
         ({"version": 1}, "Nothing to update"),
         ({"title": "x", "version": "1"}, "version must be a positive whole number"),
-        ({"title": "x", "version": 0}, "version must be a positive whole number"),
-        ({"title": "x", "version": True}, "version must be a positive whole number"),
+        # More digits than a DynamoDB number holds: the UpdateItem would fail on AWS (a 500).
+        ({"title": "x", "version": 10**38}, "version must be a positive whole number of at most 38 digits"),
         ({"user_id": "u2", "version": 1}, "user_id cannot be set or changed"),
-        ({"task_id": MISSING, "version": 1}, "task_id cannot be set or changed"),
-        ({"created_at": "2020-01-01T00:00:00Z", "version": 1}, "created_at cannot be set or changed"),
-        ({"updated_at": "2020-01-01T00:00:00Z", "version": 1}, "updated_at cannot be set or changed"),
         ({"owner": "me", "version": 1}, "Unknown field(s): owner"),
-        ({"title": "", "version": 1}, "title must be 1 to 200 characters"),
-        ({"status": "closed", "version": 1}, "status must be one of"),
+        ({"title": "\u200b", "version": 1}, "title must not contain control or invisible formatting characters"),
         ({"due_date": "2027-13-01", "version": 1}, "due_date must be an ISO 8601 date"),
     ],
 )

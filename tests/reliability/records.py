@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from common import attachments, errors, links, tasks
+from common import attachment_rules, errors, ids, link_urls, links, task_model
 
 LINK_FIELDS = {"shortCode", "longUrl", "createdAt", "expiresAt", "clicks"}
 # Hot links count clicks on extra items `<code>#<n>` (common/link_clicks.py).
@@ -73,7 +73,7 @@ def link_problems(link: dict[str, Any]) -> list[str]:
         problems.append(f"longUrl is not printable ASCII: {url!r}")
     else:
         # A stored URL is already normal: normalising it again changes nothing and refuses nothing.
-        problems += _check("longUrl", lambda: _same(url, links.normalize_url(url)))
+        problems += _check("longUrl", lambda: _same(url, link_urls.normalize_url(url)))
     created = _whole(link.get("createdAt"))
     if created is None:
         problems.append(f"bad createdAt {link.get('createdAt')!r}")
@@ -108,10 +108,10 @@ def task_problems(task: dict[str, Any]) -> list[str]:
     problems = _text_problems(task)
     if unknown := set(task) - TASK_FIELDS:
         problems.append(f"unknown attributes {sorted(unknown)}")
-    problems += _check("user_id", tasks.validate_user_id, task.get("user_id"))
-    problems += _check("task_id", tasks.validate_task_id, task.get("task_id"))
-    editable = {name: task[name] for name in tasks.EDITABLE_FIELDS if name in task}
-    problems += _check("fields", tasks.validate_fields, {"title": None, **editable})
+    problems += _check("user_id", ids.validate_user_id, task.get("user_id"))
+    problems += _check("task_id", ids.validate_task_id, task.get("task_id"))
+    editable = {name: task[name] for name in task_model.EDITABLE_FIELDS if name in task}
+    problems += _check("fields", task_model.validate_fields, editable)
     version = _whole(task.get("version"))
     if version is None or version < 1:
         problems.append(f"bad version {task.get('version')!r}")
@@ -124,11 +124,11 @@ def task_problems(task: dict[str, Any]) -> list[str]:
 
 
 def attachment_problems(attachment_id: str, entry: dict[str, Any]) -> list[str]:
-    problems = _check("attachment_id", tasks.validate_task_id, attachment_id)
-    problems += _check("filename", attachments.validate_filename, entry.get("filename"))
-    problems += _check("content_type", attachments.validate_content_type, entry.get("content_type"))
+    problems = _check("attachment_id", ids.validate_task_id, attachment_id)
+    problems += _check("filename", attachment_rules.validate_filename, entry.get("filename"))
+    problems += _check("content_type", attachment_rules.validate_content_type, entry.get("content_type"))
     size = _whole(entry.get("size"))
-    if size is None or not 1 <= size <= attachments.MAX_SIZE:
+    if size is None or not 1 <= size <= attachment_rules.MAX_SIZE:
         problems.append(f"bad size {entry.get('size')!r}")
     if entry.get("status") not in ATTACHMENT_STATUSES:
         problems.append(f"bad status {entry.get('status')!r}")

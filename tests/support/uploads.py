@@ -18,7 +18,7 @@ from PIL import Image
 from devkit.emulator import Emulator
 from devkit.events import s3_event, stream_event, task_event
 
-__all__ = ["MINIMAL_PDF", "Uploads", "image_bytes", "png_bomb", "s3_event", "stream_event"]
+__all__ = ["MINIMAL_PDF", "Uploads", "image_bytes", "png_bomb", "progressive_jpeg", "s3_event", "stream_event"]
 
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
@@ -57,6 +57,21 @@ def png_bomb(width: int = 100_000, height: int = 100_000) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     rows = zlib.compress(b"\x00" * (width + 1) * 4)  # a few rows; the decoder never gets this far
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def progressive_jpeg(size: tuple[int, int] = (64, 64), *, scans: int | None = None) -> bytes:
+    """A progressive JPEG (a flat grey: its refinement scans are a few bytes each). With `scans`, its
+    last scan is repeated until the file has that many: a scan bomb, since a decoder refines the
+    whole image once per scan, however small the scan is."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (120, 130, 140)).save(out, "JPEG", quality=90, progressive=True)
+    data = out.getvalue()
+    if scans is None:
+        return data
+    # Every scan starts with the SOS marker FF DA (never found inside entropy-coded data); the
+    # file ends with EOI, FF D9: the last scan is what lies between its SOS and the EOI.
+    last_scan = data[data.rindex(b"\xff\xda") : -2]
+    return data[:-2] + last_scan * (scans - data.count(b"\xff\xda")) + data[-2:]
 
 
 @dataclass

@@ -33,10 +33,7 @@ PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
     "LinkQrCodeFunction": [({"dynamodb:GetItem"}, table("LinksTable"))],
     "WebPageFunction": [],
     "CreateTaskFunction": [({"dynamodb:PutItem"}, table("TasksTable"))],
-    "ListTasksFunction": [
-        ({"dynamodb:Query"}, table("TasksTable")),
-        ({"s3:GetObject"}, objects("uploads/", "thumbnails/")),
-    ],
+    "ListTasksFunction": [({"dynamodb:Query"}, table("TasksTable"))],
     "GetTaskFunction": [
         ({"dynamodb:GetItem"}, table("TasksTable")),
         ({"s3:GetObject"}, objects("uploads/", "thumbnails/")),

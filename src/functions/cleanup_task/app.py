@@ -7,7 +7,7 @@ is not redone and, after the retries, only that record goes to the failure queue
 
 from typing import Any
 
-from common import attachments, dynamo, storage, triggers
+from common import attachment_keys, dynamo, storage, triggers
 from common.observability import logger
 
 
@@ -22,6 +22,6 @@ def delete_task_files(record: dict[str, Any]) -> None:
     if record.get("eventName") != "REMOVE":  # the filter sends only these; a hand-made event may not
         return
     keys = dynamo.from_item(record["dynamodb"]["Keys"])
-    for prefix in attachments.task_prefixes(keys["user_id"], keys["task_id"]):
+    for prefix in attachment_keys.task_prefixes(keys["user_id"], keys["task_id"]):
         deleted = storage.delete_prefix(storage.bucket(), prefix)
         logger.info("Deleted a task's objects", extra={"prefix": prefix, "objects": deleted})

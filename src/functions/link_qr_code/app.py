@@ -10,7 +10,7 @@ from common import http, links
 CACHE_SECONDS = 86400
 
 
-@http.api_handler
+@http.api_handler(public=True)
 def handler(request: http.Request) -> http.Response:
     link = links.get_link(request.path_param("shortCode"))  # unknown or expired: 404 or 410
     return http.svg_response(qr_svg(links.short_url(link.short_code, request.base_url)), max_age=CACHE_SECONDS)

@@ -3,7 +3,7 @@
 from common import http, link_clicks
 
 
-@http.api_handler
+@http.api_handler(public=True)
 def handler(request: http.Request) -> http.Response:
     link = link_clicks.get_link_with_clicks(request.path_param("shortCode"))
     return http.json_response({**link.to_json(), "clicks": link.clicks})

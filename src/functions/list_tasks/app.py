@@ -1,16 +1,19 @@
-"""GET /users/{user_id}/tasks?limit=&next_token=&status=: one page of a user's tasks, newest first."""
+"""GET /users/{user_id}/tasks?limit=&next_token=&status=: one page of a user's tasks, newest first.
 
-from common import http, storage, tasks
+Attachments show as summaries, without names or download links (GET the task for those), so that
+the largest possible page stays well inside Lambda's 6 MB response limit.
+"""
+
+from common import http, ids, pages, task_model, tasks
 
 
-@http.api_handler
+@http.api_handler(owner="user_id")
 def handler(request: http.Request) -> http.Response:
-    user_id = tasks.validate_user_id(request.path_param("user_id"))
+    status = request.query.get("status")
     page, next_token = tasks.list_tasks(
-        user_id,
-        limit=tasks.validate_page_size(request.query.get("limit")),
+        ids.validate_user_id(request.path_param("user_id")),
+        limit=pages.validate_page_size(request.query.get("limit")),
         next_token=request.query.get("next_token") or None,
-        status=tasks.validate_status_filter(request.query.get("status")),
-        link=storage.download_url,
+        status=task_model.validate_status(status) if status is not None else None,
     )
     return http.json_response({"tasks": page, "next_token": next_token})

@@ -1,8 +1,10 @@
-"""What an uploaded file really is: its magic number, and for an image a bounded decode and a thumbnail.
+"""What an uploaded file really is: its magic number, then a PDF's end marker, or an image's bounded
+decode and its thumbnail. docs/attachments.md says what these checks promise and what they do not.
 
 Pillow only here. Every image is opened with the one decoder its declared format names (never
-Pillow's guess among all plugins), its dimensions are checked before any pixel is decoded, and
-JPEGs are decoded at a reduced scale (`draft`), which is most of the speed.
+Pillow's guess among all plugins), and its work is bounded before any pixel is decoded: its
+dimensions (pixels), and for a JPEG its scans. JPEGs are decoded at a reduced scale (`draft`),
+which is most of the speed.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 
 from PIL import ExifTags, Image, ImageOps
 
-from common import attachments
+from common.attachment_rules import ALLOWED_TYPES, IMAGE_TYPES, MAX_SIZE
 from common.storage import Head
+from common.upload_outcomes import Checked
 
 HEAD_BYTES = 32  # enough for every signature below (WebP's is at bytes 8-11)
 THUMBNAIL_SIDE = 256
@@ -27,6 +30,21 @@ THUMBNAIL_TYPE = "image/jpeg"
 MAX_PIXELS = {"JPEG": 50_000_000}
 MAX_PIXELS_FULL_DECODE = 40_000_000
 Image.MAX_IMAGE_PIXELS = max(MAX_PIXELS.values())  # Pillow's own guard: warns above, refuses above twice
+# Progressive JPEGs: the pixel cap does not bound the work, the number of scans does too. Each scan
+# refines every block of the image again, so a 150 KB file that repeats one tiny refinement scan
+# 9,000 times decodes for a minute. Encoders write about 10 (libjpeg's default progression: 10 for
+# colour, 6 for greyscale); libjpeg-turbo's scan limit (TJPARAM_SCANLIMIT, djpeg -maxscans) is the
+# same guard. And as each scan costs in proportion to the pixels, scans x pixels is bounded too:
+# 50 MP in 20 scans or 10 MP in 100: either decodes in under a second on one core (measured).
+# Counted from the markers, before decoding: every scan starts with the SOS marker FF DA, which
+# entropy-coded data never contains (it escapes FF as FF 00), so the count can only over-estimate
+# (an FF DA inside metadata) and never miss a scan.
+MAX_JPEG_SCANS = 100
+MAX_JPEG_SCAN_PIXELS = 1_000_000_000
+_START_OF_SCAN = b"\xff\xda"
+# A PDF ends with %%EOF; readers look for it in the last 1024 bytes (PDF 32000-1, 7.5.5).
+PDF_END_MARKER = b"%%EOF"
+PDF_TAIL_BYTES = 1024
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -58,25 +76,30 @@ def sniff(head: bytes) -> str | None:
 
 
 def check(
-    head: Head, *, read_all: Callable[[], bytes | None], thumbnail_key: str
-) -> tuple[attachments.Checked, bytes | None] | None:
+    head: Head,
+    *,
+    read_all: Callable[[], bytes | None],
+    read_tail: Callable[[int], bytes | None],
+    thumbnail_key: str,
+) -> tuple[Checked, bytes | None] | None:
     """Check one uploaded file: what it is and, for an image, its thumbnail (JPEG bytes).
-    None when the file changed while reading it (its own event will come)."""
+    `read_all()` and `read_tail(n)` fetch the file, or its last n bytes; either gives None when the
+    file changed or went away while it was being read, and so does this (its own event will come)."""
     found = sniff(head.data)
-    checked = attachments.Checked(etag=head.etag, size=head.size, content_type=found)
+    checked = Checked(etag=head.etag, size=head.size, content_type=found)
     refusal = _refusal(head, found)
     if refusal is not None or found is None:
         return checked.rejected(refusal or "unknown type"), None
-    if found not in attachments.IMAGE_TYPES:
-        return checked, None
+    if found not in IMAGE_TYPES:
+        return _check_pdf(checked, read_tail)
     data = read_all()
     if data is None:
         return None
     try:
-        thumbnail = make_thumbnail(data, attachments.ALLOWED_TYPES[found])
+        thumbnail = make_thumbnail(data, ALLOWED_TYPES[found])
     except Rejected as rejected:
         return checked.rejected(str(rejected)), None
-    ready = attachments.Checked(
+    ready = Checked(
         etag=head.etag,
         size=head.size,
         content_type=found,
@@ -87,12 +110,22 @@ def check(
     return ready, thumbnail.data
 
 
+def _check_pdf(checked: Checked, read_tail: Callable[[int], bytes | None]) -> tuple[Checked, None] | None:
+    """A PDF must also end like one: %%EOF in its last bytes. Its content is not parsed further."""
+    tail = read_tail(PDF_TAIL_BYTES)
+    if tail is None:
+        return None
+    if PDF_END_MARKER not in tail:
+        return checked.rejected(f"The file is not a complete PDF: no {PDF_END_MARKER.decode()} at its end"), None
+    return checked, None
+
+
 def _refusal(head: Head, found: str | None) -> str | None:
     """Why the file fails before any decoding (size, magic number, declared type), or None."""
-    if head.size > attachments.MAX_SIZE:  # decided from the ranged GET: never download it
+    if head.size > MAX_SIZE:  # decided from the ranged GET: never download it
         return "The file is larger than 10 MB"
     if found is None:
-        return f"The file is not one of: {', '.join(attachments.ALLOWED_TYPES)}"
+        return f"The file is not one of: {', '.join(ALLOWED_TYPES)}"
     if head.content_type != found:
         return f"The file's content is {found}, but it was uploaded as {head.content_type}"
     return None
@@ -117,10 +150,19 @@ def _pixel_cap(image_format: str) -> int:
 
 
 def _thumbnail(data: bytes, image_format: str) -> Thumbnail:
+    scans = data.count(_START_OF_SCAN) if image_format == "JPEG" else 1
+    if scans > MAX_JPEG_SCANS:
+        raise Rejected(f"The JPEG image has more than {MAX_JPEG_SCANS} scans")
     with Image.open(io.BytesIO(data), formats=[image_format]) as opened:
         width, height = opened.size
-        if width * height > _pixel_cap(image_format):  # checked on the header, before decoding a pixel
+        # Checked on the header, before decoding a pixel.
+        if width * height > _pixel_cap(image_format):
             raise Rejected(f"The image has more than {_pixel_cap(image_format)} pixels")
+        if scans * width * height > MAX_JPEG_SCAN_PIXELS:
+            raise Rejected(
+                f"The JPEG image has too many scans for its size: {scans} of {width}x{height} pixels "
+                f"(at most {MAX_JPEG_SCAN_PIXELS // 1_000_000} megapixels in all)"
+            )
         if opened.getexif().get(ExifTags.Base.Orientation) in _ROTATED:
             width, height = height, width
         # JPEG only (a no-op otherwise): libjpeg decodes at 1/2, 1/4 or 1/8 scale, the smallest

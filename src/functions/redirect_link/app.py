@@ -7,7 +7,7 @@ from common.observability import MetricUnit, metrics
 BROWSER_CACHE_SECONDS = 90
 
 
-@http.api_handler
+@http.api_handler(public=True)
 def handler(request: http.Request) -> http.Response:
     link = link_clicks.record_click(request.path_param("shortCode"))
     metrics.add_metric(name="Redirects", unit=MetricUnit.Count, value=1)

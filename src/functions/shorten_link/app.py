@@ -1,13 +1,13 @@
 """POST /shorten: create a short link for a URL, with an optional alias and expiry."""
 
-from common import http, links
+from common import http, link_urls, links
 from common.observability import MetricUnit, metrics
 
 
-@http.api_handler
+@http.api_handler(public=True)
 def handler(request: http.Request) -> http.Response:
     body = request.json_object(required=("url",), optional=("alias", "expiresInDays"))
-    long_url = links.normalize_url(body["url"], own_hosts=links.service_hosts(request.base_url))
+    long_url = link_urls.normalize_url(body["url"], service_urls=link_urls.service_urls(request.base_url))
     alias = links.validate_alias(body["alias"]) if body.get("alias") is not None else None
     days = links.validate_expiry_days(body.get("expiresInDays", links.default_expiry_days()))
 

@@ -41,6 +41,6 @@ CSP = "; ".join(
 )
 
 
-@http.api_handler
+@http.api_handler(public=True)
 def handler(request: http.Request) -> http.Response:
     return http.html_response(PAGE, csp=CSP, max_age=CACHE_SECONDS)

@@ -17,8 +17,6 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from common import errors
-
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
@@ -65,13 +63,12 @@ def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _deserializer.deserialize(value) for key, value in item.items()}
 
 
-def is_condition_failure(error: ClientError) -> bool:
-    """True when a conditional write was refused because its condition did not hold."""
-    return errors.aws_error_code(error) == "ConditionalCheckFailedException"
-
-
 def item_at_failure(error: ClientError) -> dict[str, Any] | None:
     """The item a refused conditional write saw (`ReturnValuesOnConditionCheckFailure=ALL_OLD`),
-    or None when there was no item: tells "changed" from "missing" without another call."""
+    or None when there was no item: tells "changed" from "missing" without another call.
+
+    Catch the refusal as `client.exceptions.ConditionalCheckFailedException` (botocore's modeled
+    exception; one class for every DynamoDB client of the session), then ask this.
+    """
     item = error.response.get("Item")
     return dict(item) if isinstance(item, Mapping) and item else None

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
+from typing import Any
 
 
 class ApiError(Exception):
@@ -72,8 +69,3 @@ class ServiceUnavailable(ApiError):
         self, message: str = "Service temporarily unavailable, retry shortly", *, retry_after: int = 1
     ) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
-
-
-def aws_error_code(error: ClientError) -> str:
-    """The code an AWS service gave for a failed call (`ThrottlingException`, `NoSuchKey`, ...)."""
-    return str(error.response.get("Error", {}).get("Code", ""))

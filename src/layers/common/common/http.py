@@ -2,7 +2,8 @@
 
 `api_handler` is the one place where errors become responses: every `ApiError` gets its own
 status and message, an overloaded dependency gets a 503 with `Retry-After`, and anything else
-is logged with its stack and answered with a bare 500.
+is logged with its stack and answered with a bare 500. It is also where each route declares who
+may call it: the user a path parameter names (`owner="user_id"`), or anyone (`public=True`).
 """
 
 from __future__ import annotations
@@ -13,29 +14,16 @@ import functools
 import html
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import BotoCoreError, ClientError
 
-from common import auth, errors
+from common import auth, aws_errors, errors
 from common.observability import logger, metrics
 
 MAX_BODY_BYTES = 10 * 1024
-
-# Error codes that mean "try again later", not "you did something wrong".
-_RETRYABLE_AWS_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "Throttling",
-        "SlowDown",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 class Response(TypedDict):
@@ -52,11 +40,11 @@ class Request:
     path: str
     request_id: str
     domain_name: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    path_params: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    claims: Mapping[str, Any] | None = None
+    headers: Mapping[str, str]
+    path_params: Mapping[str, str]
+    query: Mapping[str, str]
+    body: bytes
+    claims: Mapping[str, Any] | None
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> Request:
@@ -230,29 +218,40 @@ def error_response(error: errors.ApiError, request: Request | None = None) -> Re
 def _as_api_error(exc: Exception) -> errors.ApiError | None:
     """Map a dependency failure the client can retry to a 503; anything else is a bug (None)."""
     if isinstance(exc, ClientError):
-        if errors.aws_error_code(exc) in _RETRYABLE_AWS_ERRORS:
+        if aws_errors.is_retryable(exc):
             return errors.ServiceUnavailable()
     elif isinstance(exc, BotoCoreError):  # timeouts and connection failures after the SDK's retries
         return errors.ServiceUnavailable()
     return None
 
 
-def api_handler(route: Callable[[Request], Response]) -> Callable[[dict[str, Any], Any], Response]:
-    """Turn `route(Request) -> Response` into a Lambda handler for HTTP API events.
+type Route = Callable[[Request], Response]
 
-    Every `/users/{user_id}/...` request is checked against the caller's token first (see
-    `auth`), so no handler can forget it. Logs carry the API request id as correlation id;
-    metrics are flushed after every call.
-    """
 
-    def handle(event: dict[str, Any], context: Any) -> Response:
+class ApiHandler:
+    """A Lambda handler for HTTP API events around one route function; `owner` is the path parameter
+    naming the user the route acts for (None: a public route). Made by `api_handler`."""
+
+    def __init__(self, route: Route, owner: str | None) -> None:
+        self.route = route
+        self.owner = owner
+        self._instrumented = logger.inject_lambda_context(
+            correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+        )(metrics.log_metrics(self._handle))
+        functools.update_wrapper(self, route)
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Response:
+        return self._instrumented(event, context)  # type: ignore[no-any-return]
+
+    def _handle(self, event: dict[str, Any], context: Any) -> Response:
         request: Request | None = None
         try:
             request = Request.from_event(event)
             # Every log line of this request says which link or user it was about.
             logger.append_keys(**{name: value[:64] for name, value in request.path_params.items()})
-            auth.check_owner(request.path_params, request.claims)
-            return route(request)
+            if self.owner is not None:
+                auth.check_owner(self.owner, request.path_params, request.claims)
+            return self.route(request)
         except errors.ApiError as error:
             logger.info("Request rejected", extra={"status": error.status, "error": error.message})
             return error_response(error, request)
@@ -264,7 +263,20 @@ def api_handler(route: Callable[[Request], Response]) -> Callable[[dict[str, Any
             logger.exception("Unhandled error")
             return json_response({"error": "Internal server error"}, status=500)
 
-    instrumented = logger.inject_lambda_context(
-        correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
-    )(metrics.log_metrics(handle))
-    return functools.wraps(route)(instrumented)
+
+def api_handler(*, owner: str | None = None, public: bool = False) -> Callable[[Route], ApiHandler]:
+    """Turn `route(Request) -> Response` into a Lambda handler for HTTP API events.
+
+    Each route says who may call it, exactly one of: `owner="user_id"`, the path parameter naming
+    the user the route acts for (with AuthMode=cognito the caller's token must be that user's: see
+    `auth`), or `public=True`. tests/template/test_route_access.py holds every route of
+    template.yaml to it: a route behind the JWT authorizer must name an owner its path has.
+    Logs carry the API request id as correlation id; metrics are flushed after every call.
+    """
+    if public == (owner is not None):
+        raise TypeError("api_handler needs exactly one of owner='<path parameter>' or public=True")
+
+    def wrap(route: Route) -> ApiHandler:
+        return ApiHandler(route, owner)
+
+    return wrap

@@ -21,14 +21,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from common import clock, dynamo, errors, links
+from common import aws_errors, clock, dynamo, errors, links
 from common.observability import MetricUnit, logger, metrics
 
 SHARD_SEPARATOR = "#"  # never in a short code, so a shard key can never be a link
 TARGET_CACHE_SECONDS = 5.0
 TARGET_CACHE_SIZE = 1024
 SHARD_ATTEMPTS = 3
-_THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 
 # Hot links' targets, by code: (link, monotonic time fetched). Only filled on the throttled path.
 _targets: dict[str, tuple[links.Link, float]] = {}
@@ -59,10 +58,10 @@ def record_click(short_code: str) -> links.Link:
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
+    except dynamo.client.exceptions.ConditionalCheckFailedException as refused:
+        raise _refused(dynamo.item_at_failure(refused) is not None) from None
     except ClientError as error:
-        if dynamo.is_condition_failure(error):
-            raise _refused(dynamo.item_at_failure(error) is not None) from None
-        if errors.aws_error_code(error) not in _THROTTLED:
+        if not aws_errors.is_throttled(error):
             raise
         metrics.add_metric(name="ClickWritesThrottled", unit=MetricUnit.Count, value=1)
         return _record_click_on_a_shard(short_code)
@@ -90,7 +89,7 @@ def _record_click_on_a_shard(short_code: str) -> links.Link:
                 ExpressionAttributeValues=values,
             )
         except ClientError as error:
-            if errors.aws_error_code(error) not in _THROTTLED or attempt == SHARD_ATTEMPTS - 1:
+            if not aws_errors.is_throttled(error) or attempt == SHARD_ATTEMPTS - 1:
                 # The redirect must not fail because of its counter: say loudly what was lost.
                 logger.error("Click not counted", extra={"shortCode": short_code}, exc_info=True)
                 metrics.add_metric(name="ClicksNotCounted", unit=MetricUnit.Count, value=1)

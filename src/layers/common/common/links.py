@@ -1,4 +1,6 @@
-"""Everything about the Links table: what a valid link is, creating one, counting a click, reading it.
+"""Everything about the Links table: the Link, its code and expiry rules, creating and reading one.
+
+What a link may point to is link_urls'; counting clicks (hot links included) is link_clicks'.
 
 Item shape: `shortCode` (key), `longUrl`, `createdAt` (epoch s), `expiresAt` (epoch s, the
 table's TTL attribute; absent = never), `clicks` (number).
@@ -6,18 +8,12 @@ table's TTL attribute; absent = never), `clicks` (number).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import secrets
 import string
-import unicodedata
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
-
-from botocore.exceptions import ClientError
 
 from common import clock, dynamo, errors
 
@@ -25,17 +21,10 @@ TABLE_VARIABLE = "LINKS_TABLE"
 CODE_LENGTH = 7
 CODE_ALPHABET = string.ascii_letters + string.digits
 CREATE_ATTEMPTS = 5
-MAX_URL_LENGTH = 2048
 MAX_EXPIRY_DAYS = 3650
 ALIAS_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,32}")
 # A code that can be looked up: anything an alias or a random code could be.
 _CODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{3,32}")
-_HOST_LABEL = r"(?!-)[a-z0-9_-]{1,63}(?<!-)"
-_ASCII_HOST = re.compile(rf"{_HOST_LABEL}(\.{_HOST_LABEL})*\.?")
-# Characters a browser would percent-encode itself; encoding them keeps Location headers and
-# stored URLs plain ASCII with nothing that could break out of a header or an HTML attribute.
-_UNSAFE_URL_CHARS = frozenset('"<>\\^`{|}')
-
 # Paths the API or the web page use, case-insensitively: a code must never shadow them.
 RESERVED_CODES = frozenset(
     {"links", "shorten", "users", "api", "admin", "static", "assets", "health", "index.html",
@@ -83,77 +72,6 @@ def from_item(item: dict[str, Any]) -> Link:
 
 
 # --- validation -------------------------------------------------------------------------------
-
-
-def normalize_url(value: object, *, own_hosts: Collection[str] = ()) -> str:
-    """The URL a link may point to, as plain ASCII, or `BadRequest` saying what is wrong.
-
-    `own_hosts` are `host[:port]` strings of this API: a link to them would loop.
-    """
-    if not isinstance(value, str):
-        raise errors.BadRequest("url must be a string")
-    url = value.strip()
-    if not url:
-        raise errors.BadRequest("url must not be empty")
-    if len(url) > MAX_URL_LENGTH:
-        raise errors.BadRequest(f"url must be at most {MAX_URL_LENGTH} characters")
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in url):
-        raise errors.BadRequest("url must not contain spaces or control characters")
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. a malformed [IPv6] literal
-        raise errors.BadRequest("url is not a valid URL") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise errors.BadRequest("url must start with http:// or https://")
-    if "@" in parts.netloc:
-        raise errors.BadRequest("url must not contain a user name or password")
-    host = _ascii_host(parts.hostname)
-    try:
-        port = parts.port
-    except ValueError:
-        raise errors.BadRequest("url has an invalid port") from None
-    netloc = f"[{host}]" if ":" in host else host
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    if _is_own_host(host, port or (443 if scheme == "https" else 80), own_hosts):
-        raise errors.BadRequest("url must not point at this service")
-    rest = url[len(parts.scheme) + 3 + len(parts.netloc) :]
-    normalized = f"{scheme}://{netloc}{''.join(_encode_url_char(ch) for ch in rest)}"
-    if len(normalized) > MAX_URL_LENGTH:
-        raise errors.BadRequest(f"url must be at most {MAX_URL_LENGTH} characters once encoded")
-    return normalized
-
-
-def _ascii_host(hostname: str | None) -> str:
-    """The host in ASCII (IDNA/punycode, so look-alike letters show as `xn--`), or BadRequest."""
-    if not hostname:
-        raise errors.BadRequest("url must include a host")
-    if ":" in hostname:  # urlsplit strips the brackets of an IPv6 literal
-        try:
-            return str(ipaddress.IPv6Address(hostname))
-        except ValueError:
-            raise errors.BadRequest("url has an invalid host") from None
-    try:
-        host = hostname.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise errors.BadRequest("url has an invalid host") from None
-    if not _ASCII_HOST.fullmatch(host):
-        raise errors.BadRequest("url has an invalid host")
-    return host
-
-
-def _is_own_host(host: str, port: int, own_hosts: Collection[str]) -> bool:
-    for own in own_hosts:
-        own_parts = urlsplit(f"//{own.lower()}")
-        own_port = own_parts.port if own_parts.port is not None else port
-        if own_parts.hostname == host.rstrip(".") and own_port == port:
-            return True
-    return False
-
-
-def _encode_url_char(ch: str) -> str:
-    return quote(ch, safe="") if ord(ch) > 126 or ch in _UNSAFE_URL_CHARS else ch
 
 
 def validate_alias(value: object) -> str:
@@ -216,9 +134,8 @@ def create_link(long_url: str, *, expires_in_days: int, alias: str | None = None
                 ConditionExpression="attribute_not_exists(shortCode)",
             )
             return link
-        except ClientError as error:
-            if not dynamo.is_condition_failure(error):
-                raise
+        except dynamo.client.exceptions.ConditionalCheckFailedException:
+            continue  # the code is taken: another random one, or 409 for an alias
     if alias:
         raise errors.Conflict(f"alias '{alias}' is already taken")
     raise errors.ServiceUnavailable("Could not allocate a short code, retry shortly")
@@ -240,12 +157,6 @@ def check_code(short_code: str) -> None:
     """404 for a code no link can have, without a DynamoDB call."""
     if not _CODE_PATTERN.fullmatch(short_code):
         raise errors.NotFound("No link with this code")
-
-
-def service_hosts(request_base_url: str) -> list[str]:
-    """`host[:port]` of every address this service answers on: links to them would loop."""
-    bases = [request_base_url, os.environ.get("SHORT_URL_BASE", "")]
-    return [urlsplit(base).netloc for base in bases if base]
 
 
 def short_url(short_code: str, request_base_url: str) -> str:

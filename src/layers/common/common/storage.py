@@ -7,6 +7,7 @@ with a custom endpoint botocore addresses buckets path-style, which is what the 
 
 from __future__ import annotations
 
+import enum
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from common import errors
+from common import aws_errors
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -50,7 +51,20 @@ UNCHECKED_TAGGING = f"<Tagging><TagSet><Tag><Key>{UPLOAD_TAG}</Key><Value>unchec
 # Download links are for a page that is open now, not for sharing.
 DOWNLOAD_SECONDS = 300
 _DELETE_BATCH = 1000  # DeleteObjects' limit per request
-_GONE = frozenset({"NoSuchKey", "404", "PreconditionFailed", "412"})
+_DELETED = frozenset({"NoSuchKey", "404"})
+_REPLACED = frozenset({"PreconditionFailed", "412"})  # IfMatch: the key now holds another version
+
+
+class Gone(enum.Enum):
+    """Why an object version asked for is not there."""
+
+    DELETED = "no object at the key"
+    REPLACED = "a newer upload replaced it (its own event will come)"
+
+
+def _gone(error: ClientError) -> Gone | None:
+    code = aws_errors.code(error)
+    return Gone.DELETED if code in _DELETED else Gone.REPLACED if code in _REPLACED else None
 
 
 def bucket() -> str:
@@ -96,20 +110,18 @@ class Head:
     content_type: str
 
 
-def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = None) -> Head | None:
-    """The first `length` bytes of an object (one ranged GET), or None if it is gone or is no longer
-    the version `etag` names (a newer upload replaced it: that upload's own event will come)."""
+def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = None) -> Head | Gone:
+    """The first `length` bytes of an object (one ranged GET), or why it is not there: deleted, or no
+    longer the version `etag` names."""
     params: dict[str, Any] = {"Bucket": bucket_name, "Key": key, "Range": f"bytes=0-{length - 1}"}
     if etag:
         params["IfMatch"] = _quoted(etag)
     try:
         response = client().get_object(**params)
     except ClientError as error:
-        if errors.aws_error_code(error) in _GONE:
-            return None
-        if errors.aws_error_code(error) != "InvalidRange":
-            raise
-        return _empty_head(bucket_name, key, etag)  # an empty object has no byte 0 to start from
+        if aws_errors.code(error) == "InvalidRange":  # an empty object has no byte 0 to start from
+            return _empty_head(bucket_name, key, etag)
+        return _gone_or_raise(error)
     data = response["Body"].read()
     # "bytes 0-31/12345": the total after the slash; no Content-Range when the object is shorter.
     content_range = response.get("ContentRange") or ""
@@ -117,38 +129,58 @@ def read_head(bucket_name: str, key: str, *, length: int, etag: str | None = Non
     return Head(data, size, response["ETag"].strip('"'), response.get("ContentType", ""))
 
 
-def _empty_head(bucket_name: str, key: str, etag: str | None) -> Head | None:
+def _empty_head(bucket_name: str, key: str, etag: str | None) -> Head | Gone:
     params: dict[str, Any] = {"Bucket": bucket_name, "Key": key, **({"IfMatch": _quoted(etag)} if etag else {})}
     try:
         meta = client().head_object(**params)
     except ClientError as error:
-        if errors.aws_error_code(error) in _GONE:
-            return None
-        raise
+        return _gone_or_raise(error)
     return Head(b"", int(meta["ContentLength"]), meta["ETag"].strip('"'), meta.get("ContentType", ""))
 
 
-def read_all(bucket_name: str, key: str, *, etag: str) -> bytes | None:
-    """The whole object if it is still version `etag`, else None."""
+def read_tail(bucket_name: str, key: str, *, length: int, etag: str) -> bytes | Gone:
+    """The last `length` bytes of version `etag` of an object (all of it if shorter): one ranged GET."""
+    try:
+        response = client().get_object(Bucket=bucket_name, Key=key, Range=f"bytes=-{length}", IfMatch=_quoted(etag))
+    except ClientError as error:
+        if aws_errors.code(error) == "InvalidRange":  # empty: no last bytes
+            return b""
+        return _gone_or_raise(error)
+    data: bytes = response["Body"].read()
+    return data
+
+
+def read_all(bucket_name: str, key: str, *, etag: str) -> bytes | Gone:
+    """The whole object if it is still version `etag`, else why not."""
     try:
         response = client().get_object(Bucket=bucket_name, Key=key, IfMatch=_quoted(etag))
     except ClientError as error:
-        if errors.aws_error_code(error) in _GONE:
-            return None
-        raise
+        return _gone_or_raise(error)
     data: bytes = response["Body"].read()
     return data
+
+
+def _gone_or_raise(error: ClientError) -> Gone:
+    gone = _gone(error)
+    if gone is None:
+        raise error
+    return gone
 
 
 def put(bucket_name: str, key: str, body: bytes, *, content_type: str) -> None:
     client().put_object(Bucket=bucket_name, Key=key, Body=body, ContentType=content_type)
 
 
-def mark_checked(bucket_name: str, key: str) -> None:
-    """Tag an accepted upload so the lifecycle rule for unchecked uploads leaves it alone."""
-    client().put_object_tagging(
-        Bucket=bucket_name, Key=key, Tagging={"TagSet": [{"Key": UPLOAD_TAG, "Value": "checked"}]}
-    )
+def mark_checked(bucket_name: str, key: str) -> Gone | None:
+    """Tag an accepted upload so the lifecycle rule for unchecked uploads leaves it alone; Gone when
+    there is no object to tag any more (deleted with its task, say)."""
+    try:
+        client().put_object_tagging(
+            Bucket=bucket_name, Key=key, Tagging={"TagSet": [{"Key": UPLOAD_TAG, "Value": "checked"}]}
+        )
+    except ClientError as error:
+        return _gone_or_raise(error)
+    return None
 
 
 def delete(bucket_name: str, keys: Iterable[str]) -> int:

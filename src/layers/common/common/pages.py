@@ -1,4 +1,4 @@
-"""Opaque, tamper-evident pagination tokens bound to one user.
+"""Paging through a user's items: how many per page, and opaque, tamper-evident page tokens.
 
 A token is `<payload>.<signature>`: the payload is DynamoDB's `LastEvaluatedKey` sort key, the
 signature an HMAC over the user id and the payload. A token edited by hand or minted for another
@@ -15,7 +15,21 @@ import os
 
 from common import errors
 
+DEFAULT_SIZE = 50
+MAX_SIZE = 100
 SIGNATURE_BYTES = 16
+
+
+def validate_page_size(value: str | None) -> int:
+    """`?limit=`: a whole number from 1 to MAX_SIZE (DEFAULT_SIZE when absent), else BadRequest."""
+    if value is None:
+        return DEFAULT_SIZE
+    # isascii: "²" is a digit to isdigit() but not to int(). The length first: int() refuses strings
+    # of more than 4300 digits with ValueError (CPython's guard against quadratic conversion).
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_SIZE))
+    if not digits or not 1 <= int(value) <= MAX_SIZE:
+        raise errors.BadRequest(f"limit must be a whole number from 1 to {MAX_SIZE}")
+    return int(value)
 
 
 def _key() -> bytes:

@@ -1,0 +1,160 @@
+"""The Task: its fields with their rules, defaults and conversions, and its item in the Tasks table.
+
+`FIELDS` is the one list of what a client may set: for each field, how a request's value is
+checked (and turned into what is stored), what a new task gets without it (a PUT that leaves it
+out goes back to the same default), and how the stored value is shown. Adding a field is one
+entry there (and its column in openapi.yaml).
+
+The item: `user_id` (partition key), `task_id` (sort key, a ULID, so newer sorts later), the
+fields (one whose value is None is not stored: "no due date"), `created_at` and `updated_at`
+(epoch seconds), `version` (1, then +1 per update: the optimistic lock) and `attachments` (a map
+by attachment id, see attachment_views.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from common import attachment_views, clock, dynamo, errors, text
+from common.attachment_views import Linker
+
+TABLE_VARIABLE = "TASKS_TABLE"
+STATUSES = ("pending", "in_progress", "done")
+MAX_TITLE = 200
+MAX_DESCRIPTION = 2000
+MAX_VERSION = 10**38 - 1  # DynamoDB numbers hold 38 significant digits
+# Shown on every task, never set by a client (a request that names one is refused, not ignored).
+READ_ONLY_FIELDS = ("user_id", "task_id", "created_at", "updated_at")
+_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+type Task = dict[str, Any]
+
+
+def _title(value: object) -> str:
+    title = text.printable(value, "title", min_length=1, max_length=MAX_TITLE)
+    if text.is_blank(title):
+        raise errors.BadRequest("title must not be blank")
+    return title
+
+
+def _description(value: object) -> str:
+    return text.printable(value, "description", min_length=0, max_length=MAX_DESCRIPTION, multiline=True)
+
+
+def validate_status(value: object) -> str:
+    """A task status (also a list's filter), or BadRequest."""
+    if not isinstance(value, str) or value not in STATUSES:
+        raise errors.BadRequest(f"status must be one of: {', '.join(STATUSES)}")
+    return value
+
+
+def _due_date(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and _DATE_PATTERN.fullmatch(value):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise errors.BadRequest("due_date must be an ISO 8601 date (YYYY-MM-DD) or null")
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field a client may set."""
+
+    name: str
+    validate: Callable[[object], Any]  # a request's value -> the value to store (None: none), or BadRequest
+    default: Any = None  # what a task has without it (new, or replaced by a PUT)
+    required: bool = False  # a new task, and a PUT, must send it
+    show: Callable[[Any], Any] = _as_is  # the stored value -> the API's
+
+
+FIELDS = (
+    Field("title", _title, required=True),
+    Field("description", _description, default=""),
+    Field("status", validate_status, default="pending"),
+    Field("due_date", _due_date),
+)
+EDITABLE_FIELDS = tuple(field.name for field in FIELDS)
+REQUIRED_FIELDS = tuple(field.name for field in FIELDS if field.required)
+
+
+def table() -> str:
+    """The Tasks table's name (`TASKS_TABLE`, from the template)."""
+    return dynamo.table_name(TABLE_VARIABLE)
+
+
+def key(user_id: str, task_id: str) -> dict[str, Any]:
+    """The item key of one task."""
+    return {"user_id": {"S": user_id}, "task_id": {"S": task_id}}
+
+
+def validate_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields present in a request's body, checked; BadRequest for a read-only one."""
+    for name in READ_ONLY_FIELDS:
+        if name in body:
+            raise errors.BadRequest(f"{name} cannot be set or changed")
+    return {field.name: field.validate(body[field.name]) for field in FIELDS if field.name in body}
+
+
+def with_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field: the ones given, the others at their defaults (a new task; a PUT)."""
+    return {field.name: fields.get(field.name, field.default) for field in FIELDS}
+
+
+def validate_version(value: object) -> int:
+    """The version a client last saw: a whole number from 1 to MAX_VERSION, or BadRequest."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+        raise errors.BadRequest("version must be a positive whole number of at most 38 digits")
+    return value
+
+
+def new_item(user_id: str, task_id: str, fields: Mapping[str, Any], *, now: int) -> dict[str, Any]:
+    """The item of a new task at version 1 (`fields` complete: see with_defaults)."""
+    values = {
+        "user_id": user_id,
+        "task_id": task_id,
+        **fields,
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "attachments": {},  # present from the start, so adding one is a single SET of one entry
+    }
+    return dynamo.to_item(values)
+
+
+def to_json(item: Mapping[str, Any], *, link: Linker | None = None) -> Task:
+    """A task as a read of it shows it; `link` adds download URLs to its ready attachments."""
+    values = dynamo.from_item(item)
+    files = attachment_views.full_list(
+        values["user_id"], values["task_id"], values.get("attachments"), now=clock.now_epoch(), link=link
+    )
+    return _view(values, files)
+
+
+def to_list_json(item: Mapping[str, Any]) -> Task:
+    """A task as a list of tasks shows it: attachments as summaries (see attachment_views)."""
+    values = dynamo.from_item(item)
+    return _view(values, attachment_views.summary_list(values.get("attachments"), now=clock.now_epoch()))
+
+
+def _view(values: Mapping[str, Any], attachments: list[attachment_views.Attachment]) -> Task:
+    task: Task = {"user_id": values["user_id"], "task_id": values["task_id"]}
+    for field in FIELDS:
+        task[field.name] = field.show(values.get(field.name, field.default))
+    task.update(
+        created_at=clock.iso(int(values["created_at"])),
+        updated_at=clock.iso(int(values["updated_at"])),
+        version=int(values["version"]),
+        attachments=attachments,
+    )
+    return task

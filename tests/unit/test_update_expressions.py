@@ -1,0 +1,87 @@
+"""The UpdateItem arguments the layer builds (tasks.update_request, attachment_slots.slot_update)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from common import attachment_slots, dynamo, errors, tasks
+
+NOW = 1_800_000_000
+
+
+def test_an_update_sets_the_changes_removes_nones_and_moves_to_the_next_version() -> None:
+    update = tasks.update_request(3, {"title": "new", "due_date": None}, now=NOW)
+
+    assert update == {
+        "UpdateExpression": "SET #updated_at = :now, #version = #version + :one, #title = :title REMOVE #due_date",
+        "ConditionExpression": "attribute_exists(task_id) AND #version = :version",
+        "ExpressionAttributeNames": {
+            "#version": "version",
+            "#updated_at": "updated_at",
+            "#title": "title",
+            "#due_date": "due_date",
+        },
+        "ExpressionAttributeValues": {
+            ":version": {"N": "3"},
+            ":one": {"N": "1"},
+            ":now": {"N": str(NOW)},
+            ":title": {"S": "new"},
+        },
+    }
+
+
+ENTRY = {"M": {"status": {"S": "pending"}}}
+
+
+def task_seen(*entries: dict[str, Any]) -> dict[str, Any]:
+    """A task item as a refused write returns it, with these attachment entries (ids a0, a1, ...)."""
+    return {
+        "task_id": {"S": "t"},
+        "attachments": dynamo.to_item({"v": {f"a{n:02d}": e for n, e in enumerate(entries)}})["v"],
+    }
+
+
+def pending(expires_at: int) -> dict[str, Any]:
+    return {"status": "pending", "expires_at": expires_at}
+
+
+def test_the_first_attempt_adds_the_entry_if_the_task_has_room() -> None:
+    update = attachment_slots.slot_update("new", ENTRY, None, now=NOW)
+
+    assert update["UpdateExpression"] == "SET #att.#new = :entry"
+    assert update["ConditionExpression"] == (
+        "attribute_exists(task_id) AND attribute_exists(#att) AND size(#att) < :max"
+    )
+    assert update["ExpressionAttributeValues"] == {":entry": ENTRY, ":max": {"N": "20"}}
+
+
+def test_a_task_from_before_attachments_gets_the_map_with_the_entry() -> None:
+    update = attachment_slots.slot_update("new", ENTRY, {"task_id": {"S": "t"}}, now=NOW)
+
+    assert update["UpdateExpression"] == "SET #att = :map"
+    assert update["ConditionExpression"] == "attribute_exists(task_id) AND attribute_not_exists(#att)"
+    assert update["ExpressionAttributeValues"] == {":map": {"M": {"new": ENTRY}}}
+
+
+def test_a_full_task_gives_the_oldest_dead_entry_s_place_if_nothing_changed_since() -> None:
+    live = [pending(NOW + 60)] * 17
+    seen = task_seen(pending(NOW), {"status": "rejected"}, *live, pending(NOW - 5))  # a00, a01 and a19 are dead
+
+    update = attachment_slots.slot_update("new", ENTRY, seen, now=NOW)
+
+    assert update["UpdateExpression"] == "REMOVE #att.#d0 SET #att.#new = :entry"
+    assert update["ExpressionAttributeNames"]["#d0"] == "a00"  # the oldest of the three
+    assert update["ConditionExpression"] == (
+        "attribute_exists(task_id) AND size(#att) = :seen AND (#att.#d0.#status = :rejected"
+        " OR (#att.#d0.#status = :pending AND #att.#d0.expires_at <= :now))"
+    )
+    assert update["ExpressionAttributeValues"][":seen"] == {"N": "20"}
+
+
+def test_a_task_full_of_live_entries_is_a_conflict() -> None:
+    seen = task_seen(*[pending(NOW + 60)] * 19, {"status": "ready"})
+
+    with pytest.raises(errors.Conflict, match="at most 20 attachments"):
+        attachment_slots.slot_update("new", ENTRY, seen, now=NOW)
