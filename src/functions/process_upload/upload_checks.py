@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import ExifTags, Image, ImageOps
 
@@ -61,8 +61,7 @@ class Rejected(Exception):
     """The file fails a check; the message is the reason the API shows."""
 
 
-@dataclass(frozen=True)
-class Thumbnail:
+class Thumbnail(NamedTuple):
     data: bytes
     width: int  # of the original, as displayed (EXIF orientation applied)
     height: int

@@ -4,17 +4,15 @@ for the file as uploaded, `thumbnails/{user_id}/{task_id}/{attachment_id}.jpg` f
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from common import ids
 
-_UPLOAD_KEY = re.compile(
-    rf"uploads/({ids.USER_ID_PATTERN.pattern})/({ids.ID_PATTERN.pattern})/({ids.ID_PATTERN.pattern})"
-)
+# Compiled on first use (re caches it): only process_upload reads upload keys.
+_UPLOAD_KEY = rf"uploads/({ids.USER_ID_PATTERN.pattern})/({ids.ID_PATTERN.pattern})/({ids.ID_PATTERN.pattern})"
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     """Which attachment of which task: everything its keys are made of."""
 
     user_id: str
@@ -32,7 +30,7 @@ class Ref:
 
 def parse_upload_key(key: str) -> Ref | None:
     """The attachment an `uploads/...` key belongs to, or None for a key we never hand out."""
-    match = _UPLOAD_KEY.fullmatch(key)
+    match = re.fullmatch(_UPLOAD_KEY, key)
     return Ref(*match.groups()) if match else None
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import errors, text
 
@@ -27,8 +26,7 @@ EXPIRY_MARGIN_SECONDS = 600
 PENDING_SECONDS = UPLOAD_SECONDS + EXPIRY_MARGIN_SECONDS
 
 
-@dataclass(frozen=True)
-class NewAttachment:
+class NewAttachment(NamedTuple):
     filename: str
     content_type: str
     size: int

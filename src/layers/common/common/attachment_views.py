@@ -14,18 +14,21 @@ the summary has neither. A task read shows both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from common import clock
 from common.attachment_keys import Ref
 
+if TYPE_CHECKING:  # only type checkers need it: defining a Protocol class at import is not cheap
+    from typing import Protocol
+
+    class Linker(Protocol):
+        """Makes a short-lived download URL for an object (storage.download_url)."""
+
+        def __call__(self, key: str, *, filename: str | None = None) -> str: ...
+
+
 type Attachment = dict[str, Any]
-
-
-class Linker(Protocol):
-    """Makes a short-lived download URL for an object (storage.download_url)."""
-
-    def __call__(self, key: str, *, filename: str | None = None) -> str: ...
 
 
 def status(values: Mapping[str, Any], now: int) -> str:

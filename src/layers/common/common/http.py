@@ -14,8 +14,7 @@ import functools
 import html
 import json
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, NamedTuple, TypedDict
 
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import BotoCoreError, ClientError
@@ -32,8 +31,7 @@ class Response(TypedDict):
     body: str
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     """The parts of an HTTP API event a handler needs, with header names lower-cased."""
 
     method: str

@@ -12,8 +12,7 @@ import os
 import re
 import secrets
 import string
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import clock, dynamo, errors
 
@@ -32,8 +31,7 @@ RESERVED_CODES = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     short_code: str
     long_url: str
     created_at: int

@@ -10,9 +10,8 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 import boto3
@@ -100,8 +99,7 @@ def download_url(key: str, *, filename: str | None = None) -> str:
     return url
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """The first bytes of an object and what S3 says about the whole of it."""
 
     data: bytes

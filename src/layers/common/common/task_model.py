@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from common import attachment_views, clock, dynamo, errors, text
-from common.attachment_views import Linker
+
+if TYPE_CHECKING:
+    from common.attachment_views import Linker
 
 TABLE_VARIABLE = "TASKS_TABLE"
 STATUSES = ("pending", "in_progress", "done")
@@ -67,8 +68,7 @@ def _as_is(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """One field a client may set."""
 
     name: str

@@ -6,11 +6,13 @@ What a task is (fields, defaults, item and views) is task_model's; this module o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import clock, dynamo, errors, ids, pages, task_model
-from common.attachment_views import Linker
 from common.task_model import Task
+
+if TYPE_CHECKING:
+    from common.attachment_views import Linker
 
 
 def create_task(user_id: str, fields: Mapping[str, Any]) -> Task:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from common.observability import logger, metrics
@@ -26,8 +25,7 @@ def event_handler[R](handler: Handler[R]) -> Handler[R]:
     return functools.wraps(handler)(instrumented)
 
 
-@dataclass(frozen=True)
-class S3Object:
+class S3Object(NamedTuple):
     """One object an S3 `ObjectCreated` notification is about."""
 
     bucket: str

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from common import clock, dynamo, task_model
 from common.attachment_keys import Ref
@@ -25,8 +24,7 @@ REPLACED_REASON = "The file was replaced after it was checked"
 _ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """What the checks found in one uploaded file (one version of it: `etag`)."""
 
     etag: str
@@ -41,8 +39,7 @@ class Checked:
         return Checked(self.etag, self.size, self.content_type, reason)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What happened to the attachment; `keep` says whether its file and thumbnail stay."""
 
     status: str  # ready | rejected | duplicate | expired | orphan | replaced
@@ -62,15 +59,13 @@ class Situation(enum.Enum):
     OTHER_FILE_REJECTED = "another file was recorded rejected, and this one came after it"
 
 
-@dataclass(frozen=True)
-class Finish:
+class Finish(NamedTuple):
     """Write nothing; this is the outcome."""
 
     outcome: Outcome
 
 
-@dataclass(frozen=True)
-class Write:
+class Write(NamedTuple):
     """Write `status` on the attachment, if it is still in the situation it was found in."""
 
     status: str  # ready | rejected
