@@ -1,5 +1,10 @@
 """An AWS emulator (moto's server) in this process, on loopback, holding the template's tables and buckets.
 
+It creates what the template declares for the stack's parameters, from the resources' own
+properties: tables, buckets and queues, and (with `AuthMode=cognito`) the user pools and their app
+clients. AWS names a user pool and a client itself, so their ids are the emulator's; moto derives
+them from the pool's name and properties (a hash), so they stay the same across restarts.
+
 moto has no item locking: two conditional writes to one item can both succeed, and
 concurrent `ADD`s lose increments. DynamoDB requests are therefore served one at a time,
 which makes every conditional write atomic, as it is in AWS.
@@ -14,8 +19,9 @@ and DynamoDB's per-item write limit (devkit/hot_items.py). Both are off unless a
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -24,8 +30,24 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from devkit.faults import FaultInjection, from_environment
 from devkit.hot_items import ItemWriteLimit
-from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, dynamodb_client, s3_client, sqs_client
-from devkit.local_names import bucket_name, queue_attributes, queue_name, table_name
+from devkit.local_aws import (
+    ACCESS_KEY_ID,
+    REGION,
+    SECRET_ACCESS_KEY,
+    cognito_idp_client,
+    dynamodb_client,
+    s3_client,
+    sqs_client,
+)
+from devkit.local_names import (
+    bucket_name,
+    queue_attributes,
+    queue_name,
+    referenced_id,
+    table_name,
+    user_pool_client_name,
+    user_pool_name,
+)
 from devkit.s3_post_gate import S3PostGate
 from devkit.stack import Stack
 
@@ -38,6 +60,12 @@ __all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "Emulator"]
 
 type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 type Middleware = Callable[[WsgiApp], WsgiApp]
+
+# moto's settings (read when a pool or client is created): ids hashed from the definition, not random.
+_STABLE_COGNITO_IDS = {
+    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+    "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+}
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -71,6 +99,8 @@ class Emulator:
         )
         limited = ItemWriteLimit.from_environment(faults)
         gate = S3PostGate(wrap(limited) if wrap else limited)
+        for name, value in _STABLE_COGNITO_IDS.items():
+            os.environ.setdefault(name, value)
         self._server: BaseWSGIServer = make_server(host, port, gate, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
 
@@ -99,8 +129,9 @@ class Emulator:
         """Forget every table, item, bucket and object (moto's own reset endpoint)."""
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
 
-    def create_resources(self, stack: Stack, fill: Callable[[], object] | None = None) -> None:
-        """Create the template's tables, buckets and queues from their own resource properties.
+    def create_resources(self, stack: Stack, fill: Callable[[], object] | None = None) -> dict[str, str]:
+        """Create the template's tables, buckets, queues, user pools and app clients from their own
+        resource properties; the ids the emulator gave the user pools and clients, by logical id.
 
         `fill` runs once they all exist and before the tables' streams are switched on, so the items
         it writes add no stream records (the local stack restores its saved data there)."""
@@ -131,7 +162,32 @@ class Emulator:
         sqs = self.sqs()
         for logical_id, props in stack.resources("AWS::SQS::Queue").items():
             sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))  # type: ignore[arg-type]
+        ids = self._create_user_pools(stack)
         if fill is not None:
             fill()
         for name, specification in streams.items():
             dynamodb.update_table(TableName=name, StreamSpecification=specification)  # type: ignore[arg-type]
+        return ids
+
+    def _create_user_pools(self, stack: Stack) -> dict[str, str]:
+        """The template's user pools, then their app clients; their ids by logical id."""
+        cognito = cognito_idp_client(self.endpoint)
+        ids: dict[str, str] = {}
+        for logical_id, props in stack.resources("AWS::Cognito::UserPool").items():
+            arguments = _api_arguments(cognito, "CreateUserPool", props)
+            arguments["PoolName"] = user_pool_name(logical_id, props)
+            ids[logical_id] = cognito.create_user_pool(**arguments)["UserPool"]["Id"]
+        for logical_id, props in stack.resources("AWS::Cognito::UserPoolClient").items():
+            arguments = _api_arguments(cognito, "CreateUserPoolClient", props)
+            pool = referenced_id(props["UserPoolId"])  # SAM resolves `!Ref UserPool` to "UserPool"
+            arguments["UserPoolId"] = ids.get(pool or "", props["UserPoolId"])
+            arguments["ClientName"] = user_pool_client_name(logical_id, props)
+            ids[logical_id] = cognito.create_user_pool_client(**arguments)["UserPoolClient"]["ClientId"]
+        return ids
+
+
+def _api_arguments(client: Any, operation: str, props: Mapping[str, Any]) -> dict[str, Any]:
+    """The resource properties that are also parameters of the API call creating it (CloudFormation
+    names most of them as the API does; the others, e.g. a user pool's `EnabledMfas`, are left out)."""
+    parameters = client.meta.service_model.operation_model(operation).input_shape.members
+    return {name: value for name, value in props.items() if name in parameters}

@@ -58,3 +58,8 @@ def s3_client(endpoint: str, user_agent_extra: str | None = None) -> S3Client:
 def sqs_client(endpoint: str) -> SQSClient:
     """An SQS client for the emulator at `endpoint`."""
     return cast("SQSClient", _client("sqs", endpoint))
+
+
+def cognito_idp_client(endpoint: str) -> Any:
+    """A Cognito user pools client for the emulator at `endpoint` (no typed stubs are pinned for it)."""
+    return _client("cognito-idp", endpoint)

@@ -1,4 +1,4 @@
-"""The names the emulator gives the template's tables, buckets and queues, and how template references find them.
+"""The names the emulator gives the template's resources, and how template references find them.
 
 SAM's intrinsic resolver turns `!Ref X` into the logical id `X` and `!GetAtt X.Arn` into a Lambda
 function ARN ending in `:X`, whatever X is. The emulator therefore names a resource after its
@@ -28,6 +28,14 @@ def queue_name(logical_id: str, props: Mapping[str, Any]) -> str:
     name = str(props.get("QueueName") or logical_id)
     # A FIFO queue's name must end in .fifo (CloudFormation appends it to generated names too).
     return f"{name}.fifo" if _is_true(props.get("FifoQueue")) and not name.endswith(".fifo") else name
+
+
+def user_pool_name(logical_id: str, props: Mapping[str, Any]) -> str:
+    return str(props.get("UserPoolName") or logical_id)
+
+
+def user_pool_client_name(logical_id: str, props: Mapping[str, Any]) -> str:
+    return str(props.get("ClientName") or logical_id)
 
 
 def queue_arn(name: str) -> str:

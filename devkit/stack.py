@@ -8,10 +8,13 @@ parameters, intrinsics, layers and environment variables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
+from samcli.lib.intrinsic_resolver.intrinsic_property_resolver import IntrinsicResolver
+from samcli.lib.intrinsic_resolver.intrinsics_symbol_table import IntrinsicsSymbolTable
 from samcli.lib.providers.api_provider import ApiProvider
 from samcli.lib.providers.provider import Api, Function
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
@@ -20,6 +23,7 @@ from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"
 LOCAL_PARAMETERS = {"AuthMode": "none"}
+NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,10 @@ class Stack:
     def __init__(self, template: Path = TEMPLATE, parameters: dict[str, str] | None = None) -> None:
         self.template = template
         self.root = template.parent
-        overrides = {**LOCAL_PARAMETERS, **(parameters or {})}
-        self.stacks, _ = SamLocalStackProvider.get_stacks(template_file=str(template), parameter_overrides=overrides)
+        self.parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
+        self.stacks, _ = SamLocalStackProvider.get_stacks(
+            template_file=str(template), parameter_overrides=self.parameters
+        )
         self.function_provider = SamFunctionProvider(self.stacks)
         self._runner = LocalLambdaRunner(
             local_runtime=None,  # only used here to resolve environments, never to invoke
@@ -84,13 +90,53 @@ class Stack:
         return ApiProvider(self.stacks, cwd=str(self.root)).api
 
     def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        """Logical id -> Properties of every resource of one type (intrinsics resolved)."""
+        """Logical id -> Properties of every resource of one type that exists with these parameters
+        (a resource whose `Condition` is false does not), intrinsics resolved as far as SAM does."""
         found: dict[str, dict[str, Any]] = {}
         for stack in self.stacks:
             for logical_id, resource in stack.resources.items():
-                if resource.get("Type") == resource_type:
+                if resource.get("Type") == resource_type and self.conditions.get(resource.get("Condition"), True):
                     found[logical_id] = resource.get("Properties", {})
         return found
+
+    @cached_property
+    def conditions(self) -> dict[str, bool]:
+        """The root template's conditions, evaluated for these parameters."""
+        resolver = self._resolver
+        conditions = self.stacks[0].template_dict.get("Conditions", {})
+        return {
+            name: bool(resolver.intrinsic_property_resolver(rule, ignore_errors=False))
+            for name, rule in conditions.items()
+        }
+
+    def resolve(self, value: Any) -> Any:
+        """A template value as CloudFormation would deploy it with these parameters.
+
+        SAM resolves intrinsics in resources when it can and leaves a whole property as written
+        when it cannot: an `Fn::If` with an `AWS::NoValue` branch, as in the HttpApi's
+        DefinitionBody, stays unresolved. Here `Fn::If` takes its branch, `AWS::NoValue` removes
+        its key or list item, and SAM's resolver does the rest (a `Ref` to a resource gives its
+        logical id, as everywhere in SAM's local tools).
+        """
+        if isinstance(value, list):
+            return [item for item in map(self.resolve, value) if item != NO_VALUE]
+        if not isinstance(value, dict) or value == NO_VALUE:
+            return value
+        if set(value) == {"Fn::If"}:
+            name, if_true, if_false = value["Fn::If"]
+            return self.resolve(if_true if self.conditions[name] else if_false)
+        keys = list(value)
+        if len(keys) == 1 and (keys[0] == "Ref" or keys[0].startswith("Fn::")):
+            return self._resolver.intrinsic_property_resolver(value, ignore_errors=False)
+        resolved = {key: self.resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item != NO_VALUE}
+
+    @cached_property
+    def _resolver(self) -> IntrinsicResolver:
+        template = self.stacks[0].template_dict
+        defaults = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+        symbols = IntrinsicsSymbolTable(logical_id_translator={**defaults, **self.parameters}, template=template)
+        return IntrinsicResolver(template=template, symbol_resolver=symbols)
 
     def code_folders(self) -> dict[str, tuple[Path, ...]]:
         """Function name -> its code folder and its layers' folders (without resolving anything else)."""

@@ -47,6 +47,12 @@ def stack() -> Stack:
 
 
 @pytest.fixture(scope="session")
+def cognito_template() -> Stack:
+    """The template as deployed by default (`AuthMode=cognito`): a user pool and a JWT authorizer."""
+    return Stack(parameters={"AuthMode": "cognito"})
+
+
+@pytest.fixture(scope="session")
 def emulator(stack: Stack) -> Iterator[Emulator]:
     emulator = Emulator(port=EMULATOR_PORT).start()
     yield emulator

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from devkit.jwt_authorizers import guarded_routes
 from devkit.stack import Stack
 from tests.support.rendered import rendered
 
@@ -74,3 +75,18 @@ def test_sam_clis_local_api_reader_understands_the_template_in_both_modes(mode: 
     paths = {(method, route.path) for route in routes for method in route.methods}
     assert ("POST", "/users/{user_id}/tasks") in paths
     assert ("GET", "/{shortCode}") in paths
+
+
+@pytest.mark.parametrize("mode", ["cognito", "none"])
+def test_make_run_reads_the_authorizer_of_exactly_the_routes_cloudformation_gets(mode: str) -> None:
+    # Two readings of the same template: SAM's transform as `sam deploy` runs it, and the local stack's.
+    deployed = {key for key, operation in operations(rendered({"AuthMode": mode})).items() if "security" in operation}
+
+    local = guarded_routes(Stack(parameters={"AuthMode": mode}))
+
+    assert set(local) == deployed
+    assert bool(local) == (mode == "cognito")
+    for guarded in local.values():
+        assert (guarded.authorizer.name, guarded.scopes) == ("CognitoJwt", ())
+        assert guarded.authorizer.issuer == "https://cognito-idp.us-east-1.amazonaws.com/UserPool"
+        assert guarded.authorizer.audience == ("UserPoolClient",)  # logical ids: the emulator's ids replace them
