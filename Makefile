@@ -23,6 +23,7 @@ ENV ?= dev
 FUNCTION ?= RedirectLinkFunction
 EVENT ?= events/redirect_link.json
 PORT ?= 3000
+AUTH ?= none
 
 
 .PHONY: help venv test test-slow lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
@@ -100,8 +101,8 @@ deploy: venv ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS 
 invoke: build ## run one function in Docker: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json
 	$(BIN)/sam local invoke $(FUNCTION) -e $(EVENT)
 
-run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS, data kept in .local-data/: make run [PORT=8080] [SEED=1] [FRESH=1]
-	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed) $(if $(filter 1,$(FRESH)),--fresh)
+run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS, data kept in .local-data/: make run [PORT=8080] [SEED=1] [FRESH=1] [AUTH=cognito]
+	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed) $(if $(filter 1,$(FRESH)),--fresh) --auth $(AUTH)
 
 sam-local: build ## needs Docker: the emulator plus sam local start-api pointed at it: make sam-local [PORT=3000]
 	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --port $(PORT)

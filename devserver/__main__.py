@@ -1,8 +1,9 @@
 """`python -m devserver` (`make run`): the template's HTTP API on this machine, on an embedded AWS emulator.
 
 Start-up: the emulator (moto, in this process), the template's tables and buckets with the data
-saved by the last run (devserver/saved_data.py), SAM's local API service with the warm-process
-runtime, the HTTP server, the event triggers, and a watch on the code. Ctrl-C or SIGTERM stops the
+saved by the last run (devserver/saved_data.py), its user pools with `--auth cognito`, SAM's local
+API service with the warm-process runtime (and the JWT authorizers, with `--auth cognito`), the
+HTTP server, the event triggers, and a watch on the code. Ctrl-C or SIGTERM stops the
 server, kills every worker and saves the data before exiting; a worker also exits by itself if this
 process dies.
 """
@@ -35,6 +36,7 @@ from devserver.runtime import DEFAULT_POOL_SIZE, WarmRuntime  # noqa: E402
 from devserver.saved_data import SAVE_SECONDS, RestoreError, SavedData  # noqa: E402
 from devserver.seed import seed  # noqa: E402
 from devserver.server import IDLE_TIMEOUT_SECONDS, make_http_server  # noqa: E402
+from devserver.sign_in import local_authorizers, sign_in_lines  # noqa: E402
 from devserver.triggers import start_triggers  # noqa: E402
 
 DATA_FOLDER = ".local-data"  # next to the template
@@ -47,6 +49,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--template", type=Path, default=TEMPLATE)
     parser.add_argument("--emulator-port", type=int, default=0, help="the emulator's port (default: a free one)")
     parser.add_argument("--seed", action="store_true", default=os.environ.get("SEED") == "1", help="add demo links")
+    parser.add_argument(
+        "--auth",
+        choices=["none", "cognito"],
+        default="none",
+        help="the template's AuthMode: cognito creates its user pool and enforces its JWT authorizer",
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -89,8 +97,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stdout)
-    # SAM CLI logs a warning per route for things that are fine here (the JWT authorizer SAM
-    # cannot emulate, 'No Content-Type given', an empty body on a redirect): keep its errors only.
+    # SAM CLI logs a warning per route for things that are fine here (the JWT authorizer it skips and
+    # the gateway enforces, 'No Content-Type given', an empty body on a redirect): keep its errors only.
     logging.getLogger("samcli").setLevel(logging.ERROR)
     logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in environment variables."
 
@@ -109,17 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
 
-    stack = Stack(args.template.resolve())
+    stack = Stack(args.template.resolve(), parameters={"AuthMode": args.auth})
     data_folder = args.data_dir or stack.root / DATA_FOLDER
     try:
-        saved, data_line = _resources_and_data(stack, local_emulator, None if args.fresh else data_folder)
-    except RestoreError as exc:
-        print(f"{exc}\nTo start without the saved data (it stays where it is): make run FRESH=1", file=sys.stderr)
+        saved, data_line, ids = _resources_and_data(stack, local_emulator, None if args.fresh else data_folder)
+        authorizers = local_authorizers(stack, ids, emulator.endpoint)
+    except (RestoreError, ValueError) as exc:
+        hint = "\nTo start without the saved data (it stays where it is): make run FRESH=1"
+        print(f"{exc}{hint if isinstance(exc, RestoreError) else ''}", file=sys.stderr)
         emulator.stop()
         return 1
     runtime = WarmRuntime(stack.root, emulator.endpoint, pool_size=args.workers)
     atexit.register(runtime.close)
-    gateway = create_gateway(stack, runtime, host=args.host, port=args.port)
+    gateway = create_gateway(stack, runtime, host=args.host, port=args.port, authorizers=authorizers)
     server = make_http_server(args.host, args.port, gateway.app, idle_timeout=args.idle_timeout)
     gateway.port = server.server_port  # the events' Host and port, when --port 0 picked one
     base_url = f"http://{args.host}:{server.server_port}"
@@ -131,10 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     stop = _stop_on_signals()
 
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
-    for line in [*route_lines(gateway, base_url), *triggers.lines]:
+    for line in [
+        *route_lines(gateway, base_url),
+        *triggers.lines,
+        f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})",
+        data_line,
+        *sign_in_lines(stack, authorizers, ids, emulator.endpoint),
+    ]:
         print(line)
-    print(f"AWS emulator at {emulator.endpoint} (tables and buckets from {args.template.name})")
-    print(data_line)
     print(f"Running on {base_url} in {time.perf_counter() - STARTED:.1f} s (Ctrl-C to stop)", flush=True)
 
     if args.seed:
@@ -163,17 +177,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def _resources_and_data(
     stack: Stack, local_emulator: LocalEmulator, data_folder: Path | None
-) -> tuple[SavedData | None, str]:
+) -> tuple[SavedData | None, str, dict[str, str]]:
     """Create the template's resources with the saved data back in them (None: FRESH=1), start
-    saving, and describe the data for the console. Raises RestoreError."""
+    saving, and describe the data for the console; the ids of the user pools and their clients.
+    Raises RestoreError."""
     emulator = local_emulator.emulator
     if data_folder is None:
-        emulator.create_resources(stack)
+        ids = emulator.create_resources(stack)
         shown = _shown(stack.root / DATA_FOLDER)
-        return None, f"Data: FRESH=1, starting empty; nothing is saved, and {shown} stays as it was"
+        return None, f"Data: FRESH=1, starting empty; nothing is saved, and {shown} stays as it was", ids
     saved = SavedData(data_folder, stack, emulator.endpoint, local_emulator.writes)
     restored: list[tuple[int, int]] = []
-    emulator.create_resources(stack, fill=lambda: restored.append(saved.restore()))
+    ids = emulator.create_resources(stack, fill=lambda: restored.append(saved.restore()))
     saved.start()
     ((items, objects),) = restored
     what = (
@@ -181,9 +196,11 @@ def _resources_and_data(
         if items or objects
         else "nothing saved yet in"
     )
-    return saved, (
+    return (
+        saved,
         f"Data: {what} {_shown(data_folder)} (saved within {SAVE_SECONDS:g} s of a change and on Ctrl-C; "
-        "FRESH=1 starts empty)"
+        "FRESH=1 starts empty)",
+        ids,
     )
 
 

@@ -17,7 +17,9 @@ answers like the real one (docs/local-stack.md lists these, with AWS's documenta
   header), in API Gateway's shape (SAM gives every request the same one);
 - payload v2 events: header names lower-cased (repeated headers joined with commas), a body that
   is not text sent base64-encoded (SAM fails such requests), and the request's own time (SAM
-  stamps every event with the time its module was imported).
+  stamps every event with the time its module was imported);
+- a route under the template's JWT authorizer (`make run AUTH=cognito`): the token checked before
+  any function runs (devserver/authorizer.py), its claims in the event (SAM skips JWT authorizers).
 
 It is a Flask app (`gateway.app`): the real server serves it, and tests drive it in-process
 with `gateway.app.test_client()`.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import secrets
 import time
 from typing import Any
@@ -46,8 +49,10 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from devkit.local_aws import REGION
 from devkit.stack import Stack
+from devserver.authorizer import Authorizers, Forbidden, Unauthorized
 from devserver.runtime import FunctionError, FunctionTimedOut, WarmRuntime
 
+LOG = logging.getLogger("devserver.gateway")
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload quota for HTTP APIs
 # What API Gateway passes to a function as text; any other body arrives base64-encoded.
 _TEXT_TYPES = (
@@ -99,6 +104,8 @@ def _api_error(status: int, message: str) -> Response:
 
 class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type hints
     """SAM's local HTTP API with API Gateway's own answers."""
+
+    authorizers: Authorizers | None = None  # the template's JWT authorizers, when they are enforced
 
     @property
     def app(self) -> Flask:
@@ -159,6 +166,8 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
         event["headers"] = headers
         event["requestContext"]["timeEpoch"] = int(now * 1000)
         event["requestContext"]["requestId"] = g.request_id
+        if g.get("authorization") is not None:
+            event["requestContext"]["authorizer"] = g.authorization.event_context()
         return event
 
     def _request_handler(self, **kwargs: Any) -> Response:
@@ -169,6 +178,9 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
             # function (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html): 204, no body.
             headers = Cors.cors_to_headers(cors, request.headers.get("Origin"), route.event_type)
             return self.service_response("", Headers(headers), 204)
+        refused = self._authorize(route)
+        if refused is not None:
+            return refused
         try:
             response: Response = super()._request_handler(**kwargs)
         except FunctionTimedOut:
@@ -176,6 +188,26 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
         except FunctionError:
             return _api_error(500, "Internal Server Error")
         return response
+
+    def _authorize(self, route: Route) -> Response | None:
+        """The authorizer's refusal, if the route has one and it refuses; else None, with the caller's
+        claims kept for the event."""
+        if self.authorizers is None:
+            return None
+        try:
+            headers = {name.lower(): value for name, value in request.headers.items()}
+            g.authorization = self.authorizers.authorize(request.method, route.path, headers, request.args)
+        except Unauthorized as refusal:
+            LOG.info("Unauthorized %s %s: %s", request.method, route.path, refusal)  # the route's path: no client text
+            response = _api_error(401, "Unauthorized")
+            header = refusal.www_authenticate()
+            if header:
+                response.headers["WWW-Authenticate"] = header
+            return response
+        except Forbidden:
+            LOG.info("Forbidden %s %s: the token has none of the route's scopes", request.method, route.path)
+            return _api_error(403, "Forbidden")
+        return None
 
     @staticmethod
     def _parse_v2_payload_format_lambda_output(
@@ -258,8 +290,15 @@ def _send_request_id(response: Response) -> Response:
     return response
 
 
-def create_gateway(stack: Stack, runtime: WarmRuntime, host: str = "127.0.0.1", port: int = 3000) -> Gateway:
-    """The template's HTTP API, its functions run by `runtime` (SAM's runner resolves each function)."""
+def create_gateway(
+    stack: Stack,
+    runtime: WarmRuntime,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    authorizers: Authorizers | None = None,
+) -> Gateway:
+    """The template's HTTP API, its functions run by `runtime` (SAM's runner resolves each function),
+    its routes guarded by `authorizers` (None: no authorizer is enforced)."""
     runner = _ResolvedOnceRunner(
         local_runtime=runtime,
         function_provider=stack.function_provider,
@@ -268,6 +307,7 @@ def create_gateway(stack: Stack, runtime: WarmRuntime, host: str = "127.0.0.1", 
         aws_region=REGION,
     )
     gateway = Gateway(api=stack.api, lambda_runner=runner, port=port, host=host)
+    gateway.authorizers = authorizers
     gateway.create()
     return gateway
 

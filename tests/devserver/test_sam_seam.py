@@ -10,10 +10,14 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import time
+from dataclasses import replace
 from importlib.metadata import version
 from typing import Any
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 from samcli.lib.providers.api_provider import ApiProvider
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
@@ -22,7 +26,9 @@ from samcli.local.apigw.event_constructor import construct_v2_event_http
 from samcli.local.apigw.local_apigw_service import LocalApigwService
 from samcli.local.apigw.route import Route
 
+from devkit.jwt_authorizers import guarded_routes
 from devkit.stack import Stack
+from devserver.authorizer import Authorizers
 from devserver.gateway import Gateway
 
 
@@ -38,7 +44,9 @@ class RecordingRuntime:
         kwargs["stdout"].write_str(json.dumps(self.result))
 
 
-def service(stack: Stack, runtime: Any, cls: type[LocalApigwService] = LocalApigwService) -> Any:
+def service(
+    stack: Stack, runtime: Any, cls: type[LocalApigwService] = LocalApigwService, authorizers: Any = None
+) -> Any:
     runner = LocalLambdaRunner(
         local_runtime=runtime,
         function_provider=stack.function_provider,
@@ -47,6 +55,8 @@ def service(stack: Stack, runtime: Any, cls: type[LocalApigwService] = LocalApig
         aws_region="us-east-1",
     )
     api = cls(api=stack.api, lambda_runner=runner, port=3000, host="127.0.0.1")
+    if authorizers is not None:
+        api.authorizers = authorizers
     api.create()
     return api
 
@@ -199,3 +209,37 @@ def test_a_body_over_10_mb_is_refused_from_its_content_length_without_reading_it
     response = ours.post("/shorten", environ_overrides=environ)
 
     assert (response.status_code, response.get_json()) == (413, {"message": "Request Entity Too Large"})
+
+
+def test_sam_skips_the_jwt_authorizer_and_the_gateway_enforces_it_before_the_function(
+    cognito_template: Stack,
+) -> None:
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"}, private=True)
+    ids = {"UserPool": "us-east-1_pool", "UserPoolClient": "client"}
+    routes = {
+        route: replace(g, authorizer=g.authorizer.with_ids(ids))
+        for route, g in guarded_routes(cognito_template).items()
+    }
+    authorizers = Authorizers(routes, lambda _: KeySet([key]))
+    ok = {"statusCode": 200, "headers": {"Content-Type": "text/plain"}, "body": "ok"}
+    sam_runtime, our_runtime = RecordingRuntime(ok), RecordingRuntime(ok)
+    sam = service(cognito_template, sam_runtime)._app.test_client()
+    ours = service(cognito_template, our_runtime, Gateway, authorizers)._app.test_client()
+    now = int(time.time())
+    claims = {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool", "sub": "alice", "iat": now,
+              "exp": now + 60, "client_id": "client", "cognito:groups": ["admin"]}  # fmt: skip
+    token = jwt.encode({"alg": "RS256", "kid": "k1"}, claims, key)
+
+    assert sam.get("/users/alice/tasks").status_code == 200  # no token, and the function ran
+    assert "authorizer" not in json.loads(sam_runtime.calls[0][0][1])["requestContext"]
+    refused = ours.get("/users/alice/tasks")
+    assert (refused.status_code, refused.get_json(), our_runtime.calls) == (401, {"message": "Unauthorized"}, [])
+    assert ours.get("/links/abc").status_code == 200  # Links stay public
+    assert ours.get("/users/alice/tasks", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    event = json.loads(our_runtime.calls[-1][0][1])
+    assert event["requestContext"]["authorizer"] == {
+        "jwt": {
+            "claims": {**claims, "iat": str(now), "exp": str(now + 60), "cognito:groups": "[admin]"},
+            "scopes": None,
+        }
+    }

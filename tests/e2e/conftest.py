@@ -1,5 +1,6 @@
 """The real `make run` servers the end-to-end tests share: the repo's template for the Links tests
-(seeded, its emulator on a known port), and the fixture app for the runtime and connection tests."""
+(seeded, its emulator on a known port), the same with `AUTH=cognito` for sign-in, and the fixture
+app for the runtime and connection tests."""
 
 from __future__ import annotations
 
@@ -28,6 +29,21 @@ def links_stack() -> Iterator[LinksStack]:
     with LocalStack(None, "--seed", "--no-prewarm", "--emulator-port", str(emulator_port)) as stack:
         stack.wait_for("Seeded .*/demo")
         yield LinksStack(stack, stack.url, f"http://127.0.0.1:{emulator_port}")
+
+
+@dataclass(frozen=True)
+class CognitoStack:
+    stack: LocalStack
+    url: str
+    sign_in: dict[str, str]  # the variables of the `export` line it printed: AWS_ENDPOINT_URL, ..., POOL, CLIENT
+
+
+@pytest.fixture(scope="session")
+def cognito_stack() -> Iterator[CognitoStack]:
+    """The repo's template, served as `make run AUTH=cognito` would: its user pool, its JWT authorizer."""
+    with LocalStack(None, "--auth", "cognito", "--no-prewarm") as stack:
+        export = stack.wait_for(r"^\s+export AWS_ENDPOINT_URL=").split()[1:]
+        yield CognitoStack(stack, stack.url, dict(variable.split("=", 1) for variable in export))
 
 
 @pytest.fixture(scope="session")
