@@ -19,13 +19,21 @@ The conventions the pages follow (keep them when editing one):
   `http://127.0.0.1:3000` (the attachments example POSTs to the URL the API returned).
 - The server has the seed's demo links (`/demo`, `/docs`); README may create the alias `hello`
   (aliases are global: a page that creates one must pick its own).
+- Signing in (docs/authentication.md): a page with the line `make run AUTH=cognito` in a ```sh
+  block runs against such a server. Its `export AWS_ENDPOINT_URL=...` line stands for the line
+  that server printed, which the test uses instead; the `aws ...` and `NAME=$(aws ...)` lines after
+  it run with those variables (the second keeps the output in NAME), and `$NAME` or `${NAME}` in
+  later commands is replaced by what was kept. An `aws` command must exit 0. Other `aws` lines
+  (on any page, before that line) are for a real AWS account and are skipped.
 
-Commands run with the real /usr/bin/curl and the venv's python, without a shell (shlex-split).
+Commands run with the real /usr/bin/curl, the venv's python and the venv's aws, without a shell
+(shlex-split).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -36,7 +44,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import LinksStack
+from tests.e2e.conftest import CognitoStack, LinksStack
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +56,12 @@ _PLACEHOLDER = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ID)\b")
 _PATH = re.compile(r"(?<![$\w])\{([A-Za-z_][\w-]*(?:\.[\w-]+)+)\}")  # {upload.fields.key}, never ${API}
 _STATUS_MARK = "\n@@status@@"
 PYTHON = ".venv/bin/python examples/"
+AWS_SETTINGS = "export AWS_ENDPOINT_URL="
+_CAPTURE = re.compile(r"^([A-Z][A-Z0-9_]*)=\$\((aws .*)\)$")
+_CAPTURE_START = re.compile(r"^[A-Z][A-Z0-9_]*=\$\(aws ")
+_VARIABLE = re.compile(r"\$(?:\{([A-Z][A-Z0-9_]*)\}|([A-Z][A-Z0-9_]*))")
+COGNITO_SERVER = "make run AUTH=cognito"
+AWS = Path(sys.executable).with_name("aws")
 
 
 @dataclass(frozen=True)
@@ -55,11 +69,13 @@ class Example:
     command: str
     expected: str | None  # "404", "4xx", or None for "below 400"
     line: int
+    capture: str | None = None  # NAME of `NAME=$(aws ...)`: the variable that keeps its output
 
 
 def page_examples(text: str) -> list[Example]:
     examples: list[Example] = []
     in_sh = False
+    on_emulator = False  # past the `export AWS_ENDPOINT_URL=...` line: `aws` commands talk to the emulator
     comment: str | None = None
     pending: list[str] = []
     start = 0
@@ -73,7 +89,9 @@ def page_examples(text: str) -> list[Example]:
             continue
         if pending:
             pending.append(stripped.removesuffix("\\").strip())
-        elif stripped.startswith(("curl", PYTHON)):
+        elif stripped.startswith(("curl", PYTHON, AWS_SETTINGS)) or (
+            on_emulator and (stripped.startswith("aws ") or _CAPTURE_START.match(stripped))
+        ):
             pending, start = [stripped.removesuffix("\\").strip()], number
         else:
             comment = stripped if stripped.startswith("#") else None
@@ -81,11 +99,22 @@ def page_examples(text: str) -> list[Example]:
         if not stripped.endswith("\\"):
             command = " ".join(pending)
             pending = []
-            if BASE_URL in command or _PATH.search(command):
+            capture = _CAPTURE.match(command)
+            on_emulator = on_emulator or command.startswith(AWS_SETTINGS)
+            if capture:
+                examples.append(Example(capture.group(2), None, start, capture.group(1)))
+            elif command.startswith(("aws ", AWS_SETTINGS)):
+                examples.append(Example(command, None, start))
+            elif BASE_URL in command or _PATH.search(command):
                 match = _EXPECTED.search(comment or "")
                 examples.append(Example(command, match.group(1) if match else None, start))
             comment = None
     return examples
+
+
+def needs_cognito(text: str) -> bool:
+    """A page that starts `make run AUTH=cognito` in a ```sh block."""
+    return bool(re.search(r"```sh\n(?:[^`]*\n)?" + re.escape(COGNITO_SERVER) + r"\n", text))
 
 
 PAGES_WITH_EXAMPLES = [page for page in PAGES if page_examples(page.read_text())]
@@ -104,30 +133,71 @@ def test_the_conventions_parse_a_sample_block() -> None:
     ]
 
 
+def test_the_sign_in_conventions_parse_a_sample_block() -> None:
+    sample = (
+        "```sh\nmake run AUTH=cognito\naws s3 ls\n```\n```sh\nexport AWS_ENDPOINT_URL=http://x POOL=p\n"
+        "aws cognito-idp admin-create-user --user-pool-id $POOL \\\n  --username a\n"
+        "TOKEN=$(aws cognito-idp admin-initiate-auth \\\n  --output text)\n"
+        'curl -s http://127.0.0.1:3000/users/$SUB/tasks -H "Authorization: Bearer $TOKEN"\n```\n'
+    )
+
+    assert needs_cognito(sample)
+    assert not needs_cognito(sample.replace("make run AUTH=cognito", "make run"))
+    assert page_examples(sample) == [
+        Example("export AWS_ENDPOINT_URL=http://x POOL=p", None, 6),
+        Example("aws cognito-idp admin-create-user --user-pool-id $POOL --username a", None, 7),
+        Example("aws cognito-idp admin-initiate-auth --output text", None, 9, "TOKEN"),
+        Example('curl -s http://127.0.0.1:3000/users/$SUB/tasks -H "Authorization: Bearer $TOKEN"', None, 11),
+    ]
+
+
 def test_the_pages_that_teach_by_example_have_examples_to_run() -> None:
-    assert {ROOT / "README.md", ROOT / "docs" / "attachments.md"} <= set(PAGES_WITH_EXAMPLES)
+    assert {ROOT / "README.md", ROOT / "docs" / "attachments.md", ROOT / "docs" / "authentication.md"} <= set(
+        PAGES_WITH_EXAMPLES
+    )
+    assert [page for page in PAGES if needs_cognito(page.read_text())] == [ROOT / "docs" / "authentication.md"]
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES, ids=lambda page: str(page.relative_to(ROOT)))
-def test_every_local_example_of_a_page_works_against_the_local_stack(links_stack: LinksStack, page: Path) -> None:
-    examples = page_examples(page.read_text())
+def test_every_local_example_of_a_page_works_against_the_local_stack(
+    request: pytest.FixtureRequest, page: Path
+) -> None:
+    text = page.read_text()
+    server: LinksStack | CognitoStack = request.getfixturevalue(
+        "cognito_stack" if needs_cognito(text) else "links_stack"
+    )
     known: dict[str, str] = {}
+    variables: dict[str, str] = {}
     responses: list[object] = []
-    for example in examples:
-        command = example.command.replace(BASE_URL, links_stack.url)
+    for example in page_examples(text):
+        where = f"{page.relative_to(ROOT)} line {example.line}: {example.command}"
+        if example.command.startswith(AWS_SETTINGS):
+            assert isinstance(server, CognitoStack), f"{where}\nneeds a ```sh line: {COGNITO_SERVER}"
+            variables.update(server.sign_in)  # the line the server printed, in place of the page's
+            continue
+        command = _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), example.command)
+        command = command.replace(BASE_URL, server.url)
         command = _PLACEHOLDER.sub(lambda m: known.get(m.group(1).lower(), m.group(1)), command)
         args = [_PATH.sub(lambda m: _at_path(responses, m.group(1), m.group(0)), arg) for arg in shlex.split(command)]
-        where = f"{page.relative_to(ROOT)} line {example.line}: {example.command}"
         if args[0] == "curl":
             output = _curl(args, example, where)
         else:
-            result = subprocess.run(
-                [sys.executable, *args[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-            )
-            assert result.returncode == 0, f"{where}\nexited {result.returncode}: {result.stdout}{result.stderr}"
-            output = result.stdout
+            program = str(AWS) if args[0] == "aws" else sys.executable
+            output = _run([program, *args[1:]], variables, where)
+        if example.capture:
+            variables[example.capture] = output.strip()
         known.update(_ids(output))
         responses.append(_json_body(output))
+
+
+def _run(command: list[str], variables: dict[str, str], where: str) -> str:
+    """Run one python or aws example (it must exit 0) with the page's variables; its output."""
+    environment = {key: value for key, value in os.environ.items() if key not in ("AWS_PROFILE", "AWS_SESSION_TOKEN")}
+    result = subprocess.run(
+        command, cwd=ROOT, env={**environment, **variables}, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, f"{where}\nexited {result.returncode}: {result.stdout}{result.stderr}"
+    return result.stdout
 
 
 def _curl(args: list[str], example: Example, where: str) -> str:
