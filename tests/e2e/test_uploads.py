@@ -248,6 +248,8 @@ def test_s3_refuses_an_upload_its_policy_does_not_allow_and_nothing_is_stored_or
     assert post_form(slot.url, slot.fields, data).status_code == 204
     assert wait_until_processed(env, slot, FIRST_UPLOAD_SECONDS)["status"] == "ready"
     assert stored(env, slot) == [slot.key]
+    # The function logs "Upload processed" after it recorded the outcome, which a read may see first.
+    env.server.wait_for(re.compile(rf'"Upload processed".*{re.escape(slot.key)}'), timeout=10, since=mark)
     assert processed_count(env, slot.key, mark) == 1
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from common import storage
-from devkit.events import sample_event
+from devkit.events import sample_event, stream_event
 from tests.conftest import Invoke
 from tests.support.tasks_api import TasksApi
-from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes, stream_event
+from tests.support.uploads import MINIMAL_PDF, Uploads, image_bytes
 
 OTHER_TASK = "01JDX3Q8V2M7Z5K9N4R6T8W0YB"
 

@@ -13,7 +13,7 @@ import requests
 from PIL import Image
 
 from common import clock, dynamo, storage
-from devkit.events import sample_event
+from devkit.events import s3_event, sample_event, stream_event
 from tests.conftest import Invoke
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import (
@@ -22,8 +22,6 @@ from tests.support.uploads import (
     image_bytes,
     png_bomb,
     progressive_jpeg,
-    s3_event,
-    stream_event,
 )
 
 IMAGE_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]

@@ -16,9 +16,7 @@ from typing import Any
 from PIL import Image
 
 from devkit.emulator import Emulator
-from devkit.events import s3_event, stream_event, task_event
-
-__all__ = ["MINIMAL_PDF", "Uploads", "image_bytes", "png_bomb", "progressive_jpeg", "s3_event", "stream_event"]
+from devkit.events import s3_event, task_event
 
 PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}
 
