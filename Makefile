@@ -24,6 +24,8 @@ FUNCTION ?= RedirectLinkFunction
 EVENT ?= events/redirect_link.json
 PORT ?= 3000
 AUTH ?= none
+# The functions' CPU, the template's Architecture parameter: unset, its default (arm64, as
+# deployed). SAM CLI tells the build Makefiles nothing of it: LAMBDA_ARCHITECTURE does.
 
 
 .PHONY: help venv test test-slow lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
@@ -76,8 +78,9 @@ validate: venv checkov ## sam validate (with and without --lint), cfn-lint and c
 	$(BIN)/cfn-lint template.yaml
 	$(CHECKOV_VENV)/bin/checkov -f template.yaml --config-file .checkov.yaml
 
-build: venv ## sam build: every function and the layer (with compiled .pyc) into .aws-sam/
-	$(AWS_OFFLINE) $(BIN)/sam build --parallel
+build: venv ## sam build: every function and the layer (with compiled .pyc) into .aws-sam/ [ARCH=x86_64]
+	$(if $(ARCH),LAMBDA_ARCHITECTURE=$(ARCH)) $(AWS_OFFLINE) $(BIN)/sam build --parallel \
+	  $(if $(ARCH),--parameter-overrides Architecture=$(ARCH))
 
 # Checked before the build, so a missing setting costs a second, not a build: boto3 looks where
 # sam deploy will (variables, profiles, SSO, instance roles).

@@ -70,7 +70,9 @@ def test_functions_run_python313_on_arm64_with_json_logs_and_tracing() -> None:
     globals_ = template()["Globals"]["Function"]
 
     assert globals_["Runtime"] == "python3.13"
-    assert globals_["Architectures"] == ["arm64"]
+    # The Architecture parameter (tests/template/test_architecture.py), arm64 unless overridden.
+    assert globals_["Architectures"] == [{"Ref": "Architecture"}]
+    assert template()["Parameters"]["Architecture"]["Default"] == "arm64"
     assert globals_["Tracing"] == "Active"
     assert globals_["LoggingConfig"]["LogFormat"] == "JSON"
     assert 128 <= globals_["MemorySize"] <= 1024
