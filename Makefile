@@ -25,7 +25,10 @@ EVENT ?= events/redirect_link.json
 PORT ?= 3000
 AUTH ?= none
 # The functions' CPU, the template's Architecture parameter: unset, its default (arm64, as
-# deployed). SAM CLI tells the build Makefiles nothing of it: LAMBDA_ARCHITECTURE does.
+# deployed). `make invoke` and `make sam-local` default to this machine's CPU, which Docker runs
+# without emulation. SAM CLI tells the build Makefiles nothing of it: LAMBDA_ARCHITECTURE does.
+HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
+invoke sam-local: ARCH ?= $(HOST_ARCH)
 
 
 .PHONY: help venv test test-slow lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
@@ -101,14 +104,14 @@ deploy: venv ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS 
 	$(BIN)/sam build --parallel
 	$(BIN)/sam deploy --config-env $(ENV)
 
-invoke: build ## run one function in Docker: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json
-	$(BIN)/sam local invoke $(FUNCTION) -e $(EVENT)
+invoke: build ## one function in Docker, on the emulator: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json
+	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --architecture $(ARCH) invoke $(FUNCTION) --event $(EVENT)
 
 run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS, data kept in .local-data/: make run [PORT=8080] [SEED=1] [FRESH=1] [AUTH=cognito]
 	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed) $(if $(filter 1,$(FRESH)),--fresh) --auth $(AUTH)
 
 sam-local: build ## needs Docker: the emulator plus sam local start-api pointed at it: make sam-local [PORT=3000]
-	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --port $(PORT)
+	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --architecture $(ARCH) start-api --port $(PORT)
 
 .PHONY: bench
 bench: build ## cold starts, AWS calls, warm overhead, cost, thumbnail, sizes, make run: docs/performance.md
