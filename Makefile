@@ -31,10 +31,10 @@ HOST_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 invoke sam-local: ARCH ?= $(HOST_ARCH)
 
 
-.PHONY: help venv test test-slow lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
+.PHONY: help venv test test-slow test-sam-local lint format typecheck validate build deploy invoke run sam-local lock clean browser checkov
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 venv: $(STAMP) ## create .venv with Python 3.13 and the pinned dev requirements
 
@@ -46,10 +46,16 @@ $(STAMP): requirements-dev.txt src/layers/common/requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
 test: lint browser checkov ## every check: lint, types, template, handler, end-to-end and browser tests
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow and not docker"
 
 test-slow: venv ## the slow reliability tests: the schemathesis fuzz run, AWS timeouts, failing uploads
 	$(BIN)/python -m pytest -m slow
+
+test-sam-local: venv ## the Docker path: sam local invoke of every function, make run against sam local start-api
+	@if reason=$$(tests/docker/engine.sh check 2>&1); then \
+	  echo "$(AWS_OFFLINE) $(BIN)/python -m pytest -m docker tests/docker"; \
+	  $(AWS_OFFLINE) $(BIN)/python -m pytest -m docker tests/docker; \
+	else echo "Skipped the Docker tests: $$reason"; fi
 
 lint: venv ## ruff and mypy
 	$(BIN)/ruff check .
