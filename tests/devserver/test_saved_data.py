@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -15,7 +14,7 @@ from devkit.emulator import Emulator
 from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from devkit.local_names import bucket_name
 from devkit.stack import Stack
-from devserver.emulator import LocalEmulator, start_emulator
+from devserver.emulator import LocalEmulator
 from devserver.saved_data import RestoreError, SavedData
 
 LINKS, TASKS = "LinksTable", "TasksTable"
@@ -32,20 +31,6 @@ ITEM = {
     "nothing": {"NULL": True},
     "nested": {"M": {"inner": {"L": [{"B": b"\x03"}, {"S": "x"}, {"M": {"deep": {"B": b"\x04"}}}]}}},
 }
-
-
-@pytest.fixture(scope="module")
-def _local() -> Iterator[LocalEmulator]:
-    local = start_emulator("127.0.0.1", 0)
-    yield local
-    local.emulator.stop()
-
-
-@pytest.fixture
-def local(aws: Emulator, _local: LocalEmulator) -> LocalEmulator:
-    """`make run`'s emulator (with its write count); moto's state is per process, so it serves the
-    tables and bucket `aws` has just created from the template."""
-    return _local
 
 
 @pytest.fixture

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from devkit.emulator import Emulator
 from devkit.local_names import bucket_name
 from devkit.stack import Stack
-from devserver.emulator import LocalEmulator, start_emulator
+from devserver.emulator import LocalEmulator
 
 LINKS, TASKS = "LinksTable", "TasksTable"
-
-
-@pytest.fixture(scope="module")
-def _local() -> Iterator[LocalEmulator]:
-    local = start_emulator("127.0.0.1", 0)
-    yield local
-    local.emulator.stop()
-
-
-@pytest.fixture
-def local(aws: Emulator, _local: LocalEmulator) -> LocalEmulator:
-    """`make run`'s emulator (the write signal in front of moto). moto keeps its state per process,
-    so it serves the tables `aws` has just created from the template."""
-    return _local
 
 
 def test_a_write_counts_for_the_table_it_names_only(local: LocalEmulator) -> None:
