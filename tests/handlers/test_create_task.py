@@ -23,8 +23,8 @@ def test_the_seed_clients_request_creates_a_snake_case_task(tasks_api: TasksApi)
     assert reply.status == 201
     task = reply.body
     assert set(task) == {
-        "user_id", "task_id", "title", "description", "status", "due_date", "created_at", "updated_at", "version",
-        "attachments",
+        "user_id", "task_id", "title", "description", "status", "due_date", "remind_at", "created_at", "updated_at",
+        "version", "attachments",
     }  # fmt: skip
     assert task["user_id"] == "user123"
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{26}", task["task_id"])
@@ -32,6 +32,7 @@ def test_the_seed_clients_request_creates_a_snake_case_task(tasks_api: TasksApi)
     assert task["description"] == "Build a serverless API"
     assert task["status"] == "pending"
     assert task["due_date"] is None
+    assert task["remind_at"] is None
     assert task["version"] == 1
     assert task["attachments"] == []
     assert task["created_at"] == task["updated_at"]
@@ -68,6 +69,8 @@ def test_create_is_one_dynamodb_call(tasks_api: TasksApi, dynamodb_calls: list[s
         ({"title": "a\ud800b"}, "unpaired surrogate"),  # sent as the JSON escape \ud800: DynamoDB refuses it
         ({"title": "t", "status": "finished"}, "status must be one of: pending, in_progress, done"),
         ({"title": "t", "due_date": "2027-02-30"}, "due_date must be an ISO 8601 date"),
+        ({"title": "t", "remind_at": "2020-01-01T09:00:00Z"}, "remind_at must be in the future"),
+        ({"title": "t", "status": "done", "remind_at": "2999-01-01T09:00:00Z"}, "A done task has no reminder"),
         ({"title": "t", "user_id": "someone-else"}, "user_id cannot be set or changed"),
         ({"title": "t", "priority": "high"}, "Unknown field(s): priority"),
         ({"title": "t", "version": 3}, "Unknown field(s): version"),

@@ -45,6 +45,51 @@ def test_put_replaces_every_editable_field(tasks_api: TasksApi, task: dict[str, 
     assert reply.body["created_at"] == task["created_at"]
 
 
+def test_a_reminder_is_set_moved_and_cleared_like_any_field(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    set_ = tasks_api.update("u1", task["task_id"], {"remind_at": "2999-12-24T09:00:00Z", "version": 1})
+    moved = tasks_api.update("u1", task["task_id"], {"remind_at": "2999-12-25T09:00:00Z", "version": 2})
+    cleared = tasks_api.update("u1", task["task_id"], {"remind_at": None, "version": 3})
+
+    assert (set_.status, moved.status, cleared.status) == (200, 200, 200)
+    assert [reply.body["remind_at"] for reply in (set_, moved, cleared)] == [
+        "2999-12-24T09:00:00Z",
+        "2999-12-25T09:00:00Z",
+        None,
+    ]
+
+
+def test_marking_a_task_done_cancels_its_reminder(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    tasks_api.update("u1", task["task_id"], {"remind_at": "2999-12-24T09:00:00Z", "version": 1})
+
+    reply = tasks_api.update("u1", task["task_id"], {"status": "done", "version": 2})
+
+    assert reply.status == 200
+    assert reply.body["remind_at"] is None
+
+
+def test_a_reminder_on_a_done_task_is_409_until_it_is_reopened(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    tasks_api.update("u1", task["task_id"], {"status": "done", "version": 1})
+
+    refused = tasks_api.update("u1", task["task_id"], {"remind_at": "2999-12-24T09:00:00Z", "version": 2})
+    reopened = tasks_api.update(
+        "u1", task["task_id"], {"remind_at": "2999-12-24T09:00:00Z", "status": "pending", "version": 2}
+    )
+
+    assert refused.status == 409
+    assert refused.body["error"].startswith("Task is done")
+    assert refused.body["task"]["version"] == 2  # nothing changed
+    assert reopened.status == 200
+    assert reopened.body["remind_at"] == "2999-12-24T09:00:00Z"
+
+
+def test_put_without_remind_at_clears_it(tasks_api: TasksApi, task: dict[str, Any]) -> None:
+    tasks_api.update("u1", task["task_id"], {"remind_at": "2999-12-24T09:00:00Z", "version": 1})
+
+    reply = tasks_api.update("u1", task["task_id"], {"title": "t", "version": 2}, method="PUT")
+
+    assert reply.body["remind_at"] is None
+
+
 def test_put_without_title_is_400(tasks_api: TasksApi, task: dict[str, Any]) -> None:
     reply = tasks_api.update("u1", task["task_id"], {"status": "done", "version": 1}, method="PUT")
 

@@ -17,8 +17,8 @@ LINK_FIELDS = {"shortCode", "longUrl", "createdAt", "expiresAt", "clicks"}
 SHARD_SEPARATOR = "#"
 SHARD_FIELDS = {"shortCode", "clicks", "expiresAt"}
 TASK_FIELDS = {
-    "user_id", "task_id", "title", "description", "status", "due_date",
-    "created_at", "updated_at", "version", "attachments",
+    "user_id", "task_id", "title", "description", "status", "due_date", "remind_at", "reminder_shard",
+    "reminder_claim", "reminder_claimed_at", "reminded_at", "created_at", "updated_at", "version", "attachments",
 }  # fmt: skip
 ATTACHMENT_STATUSES = {"pending", "ready", "rejected"}
 
@@ -110,8 +110,10 @@ def task_problems(task: dict[str, Any]) -> list[str]:
         problems.append(f"unknown attributes {sorted(unknown)}")
     problems += _check("user_id", ids.validate_user_id, task.get("user_id"))
     problems += _check("task_id", ids.validate_task_id, task.get("task_id"))
-    editable = {name: task[name] for name in task_model.EDITABLE_FIELDS if name in task}
+    # remind_at is stored as epoch seconds (and may be past by now): reminder_problems checks it.
+    editable = {name: task[name] for name in task_model.EDITABLE_FIELDS if name in task and name != "remind_at"}
     problems += _check("fields", task_model.validate_fields, editable)
+    problems += reminder_problems(task)
     version = _whole(task.get("version"))
     if version is None or version < 1:
         problems.append(f"bad version {task.get('version')!r}")
@@ -120,6 +122,20 @@ def task_problems(task: dict[str, Any]) -> list[str]:
         problems.append(f"bad dates {task.get('created_at')!r} / {task.get('updated_at')!r}")
     for attachment_id, entry in (task.get("attachments") or {}).items():
         problems += [f"attachment {attachment_id}: {p}" for p in attachment_problems(attachment_id, entry)]
+    return problems
+
+
+def reminder_problems(task: dict[str, Any]) -> list[str]:
+    """A pending reminder: whole epoch seconds, its index shard beside it (and only then), on a task not done."""
+    if "remind_at" not in task:
+        return [f"reminder_shard without remind_at: {task['reminder_shard']!r}"] if "reminder_shard" in task else []
+    problems = []
+    if _whole(task["remind_at"]) is None:
+        problems.append(f"bad remind_at {task['remind_at']!r}")
+    if task.get("reminder_shard") != task_model.reminder_shard(str(task.get("task_id"))):
+        problems.append(f"remind_at without its shard: {task.get('reminder_shard')!r}")
+    if task.get("status") == "done":
+        problems.append("a done task with a pending reminder")
     return problems
 
 

@@ -314,6 +314,20 @@ def test_odd_file_names_never_reach_the_object_key(app_server: AppServer, filena
 
 
 @pytest.mark.parametrize(
+    "remind_at",
+    ["2999-12-24T09:00:00+01:00", "2999-12-24T09:00:00", "2999-12-24T09:00:60Z", "9999-99-99T99:99:99Z",
+     "2999-12-24T09:00:00Z\n", "\u0662999-12-24T09:00:00Z", "1970-01-01T00:00:00Z", "-0001-01-01T00:00:00Z",
+     "2999-12-24T09:00:00.000000001Z", 1e308, -1, [], {"$gt": ""}, True, "now", "x" * 10_000],
+)  # fmt: skip
+def test_hostile_reminder_times_are_refused(app_server: AppServer, remind_at: Any) -> None:
+    response = requests.post(
+        f"{app_server.url}/users/{USER}/tasks", json={"title": "remind me", "remind_at": remind_at}, timeout=TIMEOUT
+    )
+
+    assert_refused(response, 400, 413)
+
+
+@pytest.mark.parametrize(
     "query",
     ["limit=%C2%B2", "limit=1e2", "limit=-0", "limit=" + "9" * 400, "status=%3Cscript%3E", "status=done%00",
      "next_token=..%2F..", "next_token=" + "A" * 2000 + ".x", "limit=10&limit=abc"],

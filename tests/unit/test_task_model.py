@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
 
-from common import errors, task_model
+from common import clock, errors, ids, task_model
 
 NOW = 1_800_000_000
 
 
 def test_the_fields_a_client_may_set_and_their_defaults() -> None:
-    assert task_model.EDITABLE_FIELDS == ("title", "description", "status", "due_date")
+    assert task_model.EDITABLE_FIELDS == ("title", "description", "status", "due_date", "remind_at")
     assert task_model.REQUIRED_FIELDS == ("title",)
     assert task_model.with_defaults({"title": "t"}) == {
         "title": "t",
         "description": "",
         "status": "pending",
         "due_date": None,
+        "remind_at": None,
     }
 
 
@@ -62,6 +64,18 @@ def test_a_description_may_have_several_lines() -> None:
         ({"due_date": "20270228"}, "due_date must be an ISO 8601 date"),
         ({"due_date": "\uff12\uff10\uff12\uff17-\uff10\uff12-\uff12\uff18"}, "due_date must be an ISO 8601 date"),
         ({"due_date": 20270228}, "due_date must be an ISO 8601 date"),
+        ({"remind_at": "2999-12-24T09:00:00"}, "remind_at must be a UTC time as YYYY-MM-DDTHH:MM:SSZ"),
+        ({"remind_at": "2999-12-24T09:00:00+00:00"}, "remind_at must be a UTC time"),
+        ({"remind_at": "2999-12-24T09:00:00.5Z"}, "remind_at must be a UTC time"),
+        ({"remind_at": "2999-12-24 09:00:00Z"}, "remind_at must be a UTC time"),
+        ({"remind_at": "2999-12-24"}, "remind_at must be a UTC time"),
+        ({"remind_at": "2999-02-30T09:00:00Z"}, "remind_at must be a UTC time"),
+        ({"remind_at": "2999-12-24T24:00:00Z"}, "remind_at must be a UTC time"),
+        ({"remind_at": "\uff12\uff19\uff19\uff19-12-24T09:00:00Z"}, "remind_at must be a UTC time"),
+        ({"remind_at": 32503680000}, "remind_at must be a UTC time"),
+        ({"remind_at": ""}, "remind_at must be a UTC time"),
+        ({"remind_at": "2000-01-01T00:00:00Z"}, "remind_at must be in the future"),
+        ({"status": "done", "remind_at": "2999-12-24T09:00:00Z"}, "A done task has no reminder"),
         ({"user_id": "someone-else"}, "user_id cannot be set or changed"),
         ({"task_id": "01JDX3Q8V2M7Z5K9N4R6T8W0YA"}, "task_id cannot be set or changed"),
         ({"created_at": "2020-01-01T00:00:00Z"}, "created_at cannot be set or changed"),
@@ -73,6 +87,41 @@ def test_bad_fields_are_refused_naming_the_problem(body: dict[str, Any], message
         task_model.validate_fields(body)
 
     assert refused.value.message.startswith(message)
+
+
+def test_a_reminder_is_a_future_utc_second_stored_as_epoch_seconds_and_shown_as_it_was_sent() -> None:
+    fields = task_model.validate_fields({"remind_at": "2999-12-24T09:00:00Z"})
+    item = task_model.new_item(
+        "u1", "01JDX3Q8V2M7Z5K9N4R6T8W0YA", task_model.with_defaults({"title": "t", **fields}), now=NOW
+    )
+
+    assert fields == {"remind_at": 32503021200}
+    assert item["remind_at"] == {"N": "32503021200"}
+    assert item["reminder_shard"] == {"S": task_model.reminder_shard("01JDX3Q8V2M7Z5K9N4R6T8W0YA")}
+    assert task_model.to_json(item)["remind_at"] == "2999-12-24T09:00:00Z"
+
+
+def test_null_clears_a_reminder_and_done_without_one_is_fine() -> None:
+    assert task_model.validate_fields({"remind_at": None, "status": "done"}) == {"remind_at": None, "status": "done"}
+
+
+def test_a_reminder_is_due_in_the_future_even_by_one_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "now_epoch", lambda: 32503021199)
+
+    assert task_model.validate_fields({"remind_at": "2999-12-24T09:00:00Z"}) == {"remind_at": 32503021200}
+    monkeypatch.setattr(clock, "now_epoch", lambda: 32503021200)
+    with pytest.raises(errors.BadRequest, match="remind_at must be in the future"):
+        task_model.validate_fields({"remind_at": "2999-12-24T09:00:00Z"})
+
+
+def test_a_tasks_reminder_shard_is_one_of_ten_fixed_by_its_id_and_evenly_used() -> None:
+    task_ids = [ids.new_id() for _ in range(10_000)]
+
+    shards = Counter(task_model.reminder_shard(task_id) for task_id in task_ids)
+
+    assert set(shards) == {str(shard) for shard in range(10)}
+    assert max(shards.values()) < 1.15 * min(shards.values())  # about 1,000 each
+    assert all(task_model.reminder_shard(task_id) == task_model.reminder_shard(task_id) for task_id in task_ids[:10])
 
 
 @pytest.mark.parametrize("version", [1, 2, 10**38 - 1])
@@ -116,6 +165,7 @@ def test_an_item_from_before_descriptions_and_attachments_shows_their_defaults()
         "description": "",
         "status": "done",
         "due_date": None,
+        "remind_at": None,
         "created_at": "1970-01-01T00:00:01Z",
         "updated_at": "1970-01-01T00:00:02Z",
         "version": 4,

@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
-from common import attachment_slots, dynamo, errors, tasks
+from common import attachment_slots, dynamo, errors, task_model, tasks
 
 NOW = 1_800_000_000
+TASK = "01JDX3Q8V2M7Z5K9N4R6T8W0YA"
 
 
 def test_an_update_sets_the_changes_removes_nones_and_moves_to_the_next_version() -> None:
-    update = tasks.update_request(3, {"title": "new", "due_date": None}, now=NOW)
+    update = tasks.update_request(TASK, 3, {"title": "new", "due_date": None}, now=NOW)
 
     assert update == {
         "UpdateExpression": "SET #updated_at = :now, #version = #version + :one, #title = :title REMOVE #due_date",
@@ -30,6 +31,49 @@ def test_an_update_sets_the_changes_removes_nones_and_moves_to_the_next_version(
             ":title": {"S": "new"},
         },
     }
+
+
+CLAIMS = "#reminder_claim, #reminder_claimed_at"
+REMINDER_NAMES = {
+    "#remind_at": "remind_at",
+    "#reminder_shard": "reminder_shard",
+    "#reminder_claim": "reminder_claim",
+    "#reminder_claimed_at": "reminder_claimed_at",
+}
+
+
+def test_a_new_reminder_puts_the_task_in_its_index_shard_unless_the_task_is_done() -> None:
+    update = tasks.update_request(TASK, 3, {"remind_at": 1_900_000_000}, now=NOW)
+
+    assert update["UpdateExpression"] == (
+        "SET #updated_at = :now, #version = #version + :one, #remind_at = :remind_at,"
+        f" #reminder_shard = :reminder_shard REMOVE {CLAIMS}"  # a claim on an earlier reminder is void
+    )
+    assert update["ConditionExpression"] == "attribute_exists(task_id) AND #version = :version AND #status <> :done"
+    assert update["ExpressionAttributeValues"][":reminder_shard"] == {"S": task_model.reminder_shard(TASK)}
+    assert update["ExpressionAttributeValues"][":done"] == {"S": "done"}
+    assert REMINDER_NAMES.items() <= update["ExpressionAttributeNames"].items()
+
+
+def test_a_new_reminder_with_a_new_status_needs_no_status_condition() -> None:
+    update = tasks.update_request(TASK, 3, {"remind_at": 1_900_000_000, "status": "pending"}, now=NOW)
+
+    assert update["ConditionExpression"] == "attribute_exists(task_id) AND #version = :version"
+
+
+@pytest.mark.parametrize("changes", [{"remind_at": None}, {"status": "done"}, {"status": "done", "remind_at": None}])
+def test_null_or_done_takes_the_task_out_of_the_index(changes: dict[str, Any]) -> None:
+    update = tasks.update_request(TASK, 3, changes, now=NOW)
+
+    removed = update["UpdateExpression"].split(" REMOVE ")[1].split(", ")
+    assert sorted(removed) == sorted(REMINDER_NAMES)
+    assert update["ConditionExpression"] == "attribute_exists(task_id) AND #version = :version"
+
+
+def test_other_changes_leave_the_reminder_alone() -> None:
+    update = tasks.update_request(TASK, 3, {"status": "in_progress", "title": "t"}, now=NOW)
+
+    assert "remind" not in update["UpdateExpression"]
 
 
 ENTRY = {"M": {"status": {"S": "pending"}}}

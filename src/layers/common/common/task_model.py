@@ -9,13 +9,20 @@ The item: `user_id` (partition key), `task_id` (sort key, a ULID, so newer sorts
 fields (one whose value is None is not stored: "no due date"), `created_at` and `updated_at`
 (epoch seconds), `version` (1, then +1 per update: the optimistic lock) and `attachments` (a map
 by attachment id, see attachment_views.py).
+
+A pending reminder is `remind_at` (epoch seconds) with `reminder_shard` next to it, the keys of the
+sparse index of pending reminders (reminder_index.py); a worker sending it adds `reminder_claim`
+and `reminder_claimed_at`, and once it is sent, all four go and `reminded_at` records when
+(reminder_delivery.py). A done task has no reminder: marking a task done removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import zlib
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from common import attachment_views, clock, dynamo, errors, text
@@ -31,6 +38,11 @@ MAX_VERSION = 10**38 - 1  # DynamoDB numbers hold 38 significant digits
 # Shown on every task, never set by a client (a request that names one is refused, not ignored).
 READ_ONLY_FIELDS = ("user_id", "task_id", "created_at", "updated_at")
 _DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+# Partitions of the index of pending reminders (reminder_index.py says why there are several).
+REMINDER_SHARDS = 10
+# What a task's pending reminder adds to its item, and what its delivery adds while it runs.
+REMINDER_ATTRIBUTES = ("remind_at", "reminder_shard", "reminder_claim", "reminder_claimed_at")
 
 type Task = dict[str, Any]
 
@@ -64,8 +76,28 @@ def _due_date(value: object) -> str | None:
     raise errors.BadRequest("due_date must be an ISO 8601 date (YYYY-MM-DD) or null")
 
 
+def _remind_at(value: object) -> int | None:
+    """An ISO 8601 UTC time to the second, in the future, as epoch seconds; None clears it."""
+    if value is None:
+        return None
+    moment = None
+    if isinstance(value, str) and _TIME_PATTERN.fullmatch(value):
+        with contextlib.suppress(ValueError):  # 2027-02-30T...
+            moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if moment is None:
+        raise errors.BadRequest("remind_at must be a UTC time as YYYY-MM-DDTHH:MM:SSZ, or null")
+    epoch = int(moment.timestamp())
+    if epoch <= clock.now_epoch():
+        raise errors.BadRequest("remind_at must be in the future")
+    return epoch
+
+
 def _as_is(value: Any) -> Any:
     return value
+
+
+def _time_or_none(stored: Any) -> str | None:
+    return None if stored is None else clock.iso(int(stored))
 
 
 class Field(NamedTuple):
@@ -83,6 +115,7 @@ FIELDS = (
     Field("description", _description, default=""),
     Field("status", validate_status, default="pending"),
     Field("due_date", _due_date),
+    Field("remind_at", _remind_at, show=_time_or_none),
 )
 EDITABLE_FIELDS = tuple(field.name for field in FIELDS)
 REQUIRED_FIELDS = tuple(field.name for field in FIELDS if field.required)
@@ -103,7 +136,10 @@ def validate_fields(body: Mapping[str, Any]) -> dict[str, Any]:
     for name in READ_ONLY_FIELDS:
         if name in body:
             raise errors.BadRequest(f"{name} cannot be set or changed")
-    return {field.name: field.validate(body[field.name]) for field in FIELDS if field.name in body}
+    fields = {field.name: field.validate(body[field.name]) for field in FIELDS if field.name in body}
+    if fields.get("status") == "done" and fields.get("remind_at") is not None:
+        raise errors.BadRequest("A done task has no reminder: send remind_at null, or another status")
+    return fields
 
 
 def with_defaults(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,12 +154,19 @@ def validate_version(value: object) -> int:
     return value
 
 
+def reminder_shard(task_id: str) -> str:
+    """The index partition of a task's reminders, "0" to "9": CRC-32 of the task id (a ULID, random
+    in its last 80 bits, so the shards fill evenly), the same for the task's whole life."""
+    return str(zlib.crc32(task_id.encode()) % REMINDER_SHARDS)
+
+
 def new_item(user_id: str, task_id: str, fields: Mapping[str, Any], *, now: int) -> dict[str, Any]:
     """The item of a new task at version 1 (`fields` complete: see with_defaults)."""
     values = {
         "user_id": user_id,
         "task_id": task_id,
         **fields,
+        "reminder_shard": reminder_shard(task_id) if fields.get("remind_at") is not None else None,
         "created_at": now,
         "updated_at": now,
         "version": 1,

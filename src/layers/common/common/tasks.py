@@ -59,13 +59,19 @@ def list_tasks(
     return [task_model.to_list_json(item) for item in response.get("Items", [])], token
 
 
-def update_request(version: int, changes: Mapping[str, Any], *, now: int) -> dict[str, Any]:
+def update_request(task_id: str, version: int, changes: Mapping[str, Any], *, now: int) -> dict[str, Any]:
     """The UpdateItem arguments (expression, names, values) that apply `changes` to a task still at
-    `version` and move it to the next version; a change to None removes the attribute."""
+    `version` and move it to the next version; a change to None removes the attribute.
+
+    A new `remind_at` puts the task in the index of pending reminders (with its `reminder_shard`),
+    on condition that the task is not done (unless this change sets its status too); null, or
+    status done, takes it out. Either way a delivery's claim on the old reminder goes with it.
+    """
     names = {"#version": "version", "#updated_at": "updated_at"}
     values: dict[str, Any] = {":version": {"N": str(version)}, ":one": {"N": "1"}, ":now": {"N": str(now)}}
     sets = ["#updated_at = :now", "#version = #version + :one"]
     removes = []
+    condition = "attribute_exists(task_id) AND #version = :version"
     for field, value in changes.items():
         names[f"#{field}"] = field
         if value is None:
@@ -73,9 +79,22 @@ def update_request(version: int, changes: Mapping[str, Any], *, now: int) -> dic
         else:
             values[f":{field}"] = dynamo.to_item({"v": value})["v"]
             sets.append(f"#{field} = :{field}")
+    if "remind_at" in changes or changes.get("status") == "done":
+        keep = changes.get("remind_at") is not None  # validate_fields refuses it with status done
+        for attribute in task_model.REMINDER_ATTRIBUTES:
+            names[f"#{attribute}"] = attribute
+        if keep:
+            sets.append("#reminder_shard = :reminder_shard")
+            values[":reminder_shard"] = {"S": task_model.reminder_shard(task_id)}
+            if "status" not in changes:
+                condition += " AND #status <> :done"
+                names["#status"] = "status"
+                values[":done"] = {"S": "done"}
+        cleared = ("reminder_claim", "reminder_claimed_at") if keep else task_model.REMINDER_ATTRIBUTES
+        removes += [f"#{attribute}" for attribute in cleared if f"#{attribute}" not in removes]
     return {
         "UpdateExpression": "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
-        "ConditionExpression": "attribute_exists(task_id) AND #version = :version",
+        "ConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
@@ -85,7 +104,7 @@ def update_task(user_id: str, task_id: str, *, version: int, changes: Mapping[st
     """Apply `changes` if the task is still at `version` (one conditional UpdateItem).
 
     404 when there is no such task; 409, carrying the current task, when someone else updated it
-    first.
+    first, or when the change sets a reminder on a task that is done.
     """
     try:
         response = dynamo.client.update_item(
@@ -93,19 +112,25 @@ def update_task(user_id: str, task_id: str, *, version: int, changes: Mapping[st
             Key=task_model.key(user_id, task_id),
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            **update_request(version, changes, now=clock.now_epoch()),
+            **update_request(task_id, version, changes, now=clock.now_epoch()),
         )
     except dynamo.client.exceptions.ConditionalCheckFailedException as refused:
         current = dynamo.item_at_failure(refused)
         if current is None:
             raise errors.NotFound("Task not found") from None
-        raise StaleVersion(task_model.to_json(current)) from None
+        task = task_model.to_json(current)
+        if task["version"] == version:  # the version held: the status was the refusal
+            raise errors.Conflict(
+                "Task is done: a done task has no reminder (change its status too)", details={"task": task}
+            ) from None
+        raise StaleVersion(task) from None
     return task_model.to_json(response["Attributes"])
 
 
 def delete_task(user_id: str, task_id: str) -> None:
     """Delete a task (one conditional DeleteItem), or 404 if there is none. Its files go with it:
-    the table's stream runs cleanup_task."""
+    the table's stream runs cleanup_task; its pending reminder goes with the item (a delivery
+    already queued finds no task and sends nothing)."""
     try:
         dynamo.client.delete_item(
             TableName=task_model.table(),
