@@ -11,7 +11,11 @@ which makes every conditional write atomic, as it is in AWS.
 
 moto checks no presigned POST policy either: `S3PostGate` (devkit/s3_post_gate.py) refuses the
 browser uploads S3 would refuse before moto sees them. The template's SQS queues are created too
-(S3 notifications and failed events go to them: devserver/triggers.py).
+(S3 notifications and failed events go to them: devserver/triggers.py), with their redrive
+policies (moto moves a message to the dead-letter queue on the receive after `maxReceiveCount`,
+as SQS does). The addresses the template's functions may send e-mail from (the `ses:FromAddress`
+of their policies) are verified SES identities, as the account's owner verifies them in AWS: mail
+from any other address is refused, as SES refuses it.
 
 What AWS does that moto does not can be switched on while it runs: failures (devkit/faults.py)
 and DynamoDB's per-item write limit (devkit/hot_items.py). Both are off unless asked for.
@@ -19,6 +23,7 @@ and DynamoDB's per-item write limit (devkit/hot_items.py). Both are off unless a
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -37,10 +42,12 @@ from devkit.local_aws import (
     cognito_idp_client,
     dynamodb_client,
     s3_client,
+    ses_client,
     sqs_client,
 )
 from devkit.local_names import (
     bucket_name,
+    queue_arn,
     queue_attributes,
     queue_name,
     referenced_id,
@@ -49,6 +56,7 @@ from devkit.local_names import (
     user_pool_name,
 )
 from devkit.s3_post_gate import S3PostGate
+from devkit.sent_mail import Mail, SentMail
 from devkit.stack import Stack
 
 if TYPE_CHECKING:
@@ -90,15 +98,23 @@ class _SerialisedDynamoDB:
 class Emulator:
     """moto's server on `127.0.0.1:<port>` (port 0 picks a free one), in a background thread."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, wrap: Middleware | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        wrap: Middleware | None = None,
+        on_mail: Callable[[Mail], None] | None = None,
+    ) -> None:
+        """`on_mail` is called with each message SES accepts (devkit/sent_mail.py)."""
         # Faults sit outside the DynamoDB lock (a held request must not hold the others up), the
-        # write limit outside the faults, then the caller's `wrap`, and S3's POST policy checks
-        # outermost: a refused upload reaches nothing.
+        # write limit outside the faults, then the caller's `wrap`, the sent mail, and S3's POST
+        # policy checks outermost: a refused upload reaches nothing.
         faults = FaultInjection(
             _SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app)), from_environment()
         )
         limited = ItemWriteLimit.from_environment(faults)
-        gate = S3PostGate(wrap(limited) if wrap else limited)
+        gate = S3PostGate(SentMail(wrap(limited) if wrap else limited, on_mail))
         for name, value in _STABLE_COGNITO_IDS.items():
             os.environ.setdefault(name, value)
         self._server: BaseWSGIServer = make_server(host, port, gate, threaded=True, request_handler=_QuietHandler)
@@ -159,15 +175,37 @@ class Emulator:
         s3 = self.s3()
         for logical_id, props in stack.resources("AWS::S3::Bucket").items():
             s3.create_bucket(Bucket=bucket_name(logical_id, props))
-        sqs = self.sqs()
-        for logical_id, props in stack.resources("AWS::SQS::Queue").items():
-            sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))  # type: ignore[arg-type]
+        self._create_queues(stack)
+        ses = ses_client(self.endpoint)
+        for address in senders(stack):
+            ses.create_email_identity(EmailIdentity=address)
         ids = self._create_user_pools(stack)
         if fill is not None:
             fill()
         for name, specification in streams.items():
             dynamodb.update_table(TableName=name, StreamSpecification=specification)  # type: ignore[arg-type]
         return ids
+
+    def _create_queues(self, stack: Stack) -> None:
+        """The template's queues, then their redrive policies (a dead-letter queue must exist first)."""
+        sqs = self.sqs()
+        queues = stack.resources("AWS::SQS::Queue")
+        urls = {
+            logical_id: sqs.create_queue(QueueName=queue_name(logical_id, props), Attributes=queue_attributes(props))[  # type: ignore[arg-type]
+                "QueueUrl"
+            ]
+            for logical_id, props in queues.items()
+        }
+        for logical_id, props in queues.items():
+            redrive = props.get("RedrivePolicy")
+            if not redrive:
+                continue
+            target = referenced_id(redrive["deadLetterTargetArn"]) or ""
+            policy = {
+                "deadLetterTargetArn": queue_arn(queue_name(target, queues.get(target, {}))),
+                "maxReceiveCount": int(redrive["maxReceiveCount"]),
+            }
+            sqs.set_queue_attributes(QueueUrl=urls[logical_id], Attributes={"RedrivePolicy": json.dumps(policy)})
 
     def _create_user_pools(self, stack: Stack) -> dict[str, str]:
         """The template's user pools, then their app clients; their ids by logical id."""
@@ -184,6 +222,21 @@ class Emulator:
             arguments["ClientName"] = user_pool_client_name(logical_id, props)
             ids[logical_id] = cognito.create_user_pool_client(**arguments)["UserPoolClient"]["ClientId"]
         return ids
+
+
+def senders(stack: Stack) -> list[str]:
+    """The addresses the template's functions may send e-mail from: each `ses:FromAddress` their
+    policies allow (StringEquals), resolved for the stack's parameters."""
+    found: list[str] = []
+    for props in stack.resources("AWS::Serverless::Function").values():
+        for policy in stack.resolve(props.get("Policies") or []):
+            statements = policy.get("Statement", []) if isinstance(policy, Mapping) else []
+            for statement in statements:
+                allowed = (statement.get("Condition") or {}).get("StringEquals", {}).get("ses:FromAddress", [])
+                for address in [allowed] if isinstance(allowed, str) else allowed:
+                    if address not in found:
+                        found.append(address)
+    return found
 
 
 def _api_arguments(client: Any, operation: str, props: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Lambda events for tests and the bench, built from the samples in events/ (the files `sam local invoke -e` uses):
-HTTP API requests, S3 notifications and DynamoDB stream batches."""
+HTTP API requests, S3 notifications, DynamoDB stream batches, scheduled events and SQS batches."""
 
 from __future__ import annotations
 
@@ -128,3 +128,20 @@ def stream_event(*tasks: tuple[str, str], event_name: str = "REMOVE") -> dict[st
         }
         records.append(record)
     return {"Records": records}
+
+
+def schedule_event(time: str) -> dict[str, Any]:
+    """EventBridge's scheduled event for a run at `time` ("2026-12-24T09:00:00Z")."""
+    event = sample_event("queue_due_reminders")
+    event["time"] = time
+    return event
+
+
+def sqs_event(*bodies: str) -> dict[str, Any]:
+    """An SQS batch with one record per message body, message ids msg-1, msg-2, ..."""
+    template = sample_event("send_reminders")["Records"][0]
+    return {
+        "Records": [
+            {**template, "messageId": f"msg-{number}", "body": body} for number, body in enumerate(bodies, start=1)
+        ]
+    }

@@ -2,13 +2,15 @@
 
 WSGI middleware in front of moto, off unless configured. A fault is `service:kind:rate[:operation]`:
 
-- `service`: `dynamodb` or `s3`;
-- `kind`: `throttle` (DynamoDB ThrottlingException, S3 SlowDown), `throughput` (DynamoDB
-  ProvisionedThroughputExceededException), `unavailable` (HTTP 503, ServiceUnavailable), or
+- `service`: `dynamodb`, `s3` or `ses` (API v2: what the app sends mail with);
+- `kind`: `throttle` (DynamoDB ThrottlingException, S3 SlowDown, SES TooManyRequestsException),
+  `throughput` (DynamoDB ProvisionedThroughputExceededException; the others throttle), `unavailable`
+  (HTTP 503, ServiceUnavailable), or
   `timeout` (hold the request past the client's read timeout, then fail it; `timeout=SECONDS`
   holds it that long, by default 2.5 s, just past the app's DynamoDB read timeout of 2 s);
 - `rate`: the share of matching requests that fail, 0.0 to 1.0;
-- `operation`: only this one, e.g. `UpdateItem` (DynamoDB's X-Amz-Target) or `GET` (S3's method).
+- `operation`: only this one, e.g. `UpdateItem` (DynamoDB's X-Amz-Target), `GET` (S3's method) or
+  `SendEmail` (SES; its other requests go by method).
 
 A failed request never reaches moto: nothing it would have written is written. The local stack's
 own bookkeeping (saving and restoring its data) marks its clients' User-Agent with
@@ -35,7 +37,7 @@ from devkit.wsgi_body import read_body
 ENVIRONMENT_VARIABLE = "DEVSERVER_FAULTS"
 CONTROL_PATH = "/devserver-api/faults"
 DEFAULT_DELAY = 2.5
-SERVICES = ("dynamodb", "s3")
+SERVICES = ("dynamodb", "s3", "ses")
 BOOKKEEPING_AGENT = "devkit-bookkeeping"  # in botocore's `Config(user_agent_extra=...)`
 KINDS = ("throttle", "throughput", "unavailable", "timeout")
 
@@ -101,6 +103,9 @@ def _target(environ: dict[str, Any]) -> tuple[str, str] | None:
     credential = environ.get("HTTP_AUTHORIZATION", "") + environ.get("QUERY_STRING", "")
     if "/s3/aws4_request" in credential or "%2Fs3%2Faws4_request" in credential:
         return "s3", environ.get("REQUEST_METHOD", "GET")
+    if "/ses/aws4_request" in credential:
+        sending = environ.get("PATH_INFO", "").endswith("/outbound-emails")
+        return "ses", "SendEmail" if sending else environ.get("REQUEST_METHOD", "GET")
     return None
 
 
@@ -119,25 +124,42 @@ def _s3_error(start_response: StartResponse, status: str, code: str, message: st
     return [body]
 
 
+def _rest_json_error(start_response: StartResponse, status: str, code: str, message: str) -> list[bytes]:
+    body = json.dumps({"message": message}).encode()
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("Content-Length", str(len(body)))]
+    start_response(status, headers)
+    return [body]
+
+
 def _failure(fault: Fault, start_response: StartResponse) -> list[bytes]:
     if fault.service == "dynamodb":
-        if fault.kind == "throttle":
-            return _dynamodb_error(start_response, "400 Bad Request", "ThrottlingException", "Rate exceeded")
-        if fault.kind == "throughput":
-            return _dynamodb_error(
-                start_response,
-                "400 Bad Request",
-                "ProvisionedThroughputExceededException",
-                "The level of configured provisioned throughput for the table was exceeded.",
+        return _dynamodb_failure(fault, start_response)
+    if fault.service == "ses":
+        if fault.kind in ("throttle", "throughput"):
+            return _rest_json_error(
+                start_response, "429 Too Many Requests", "TooManyRequestsException", "Maximum sending rate exceeded."
             )
-        return _dynamodb_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
+        return _rest_json_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
     if fault.kind in ("throttle", "throughput"):
         return _s3_error(start_response, "503 Slow Down", "SlowDown", "Please reduce your request rate.")
     return _s3_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
 
 
+def _dynamodb_failure(fault: Fault, start_response: StartResponse) -> list[bytes]:
+    if fault.kind == "throttle":
+        return _dynamodb_error(start_response, "400 Bad Request", "ThrottlingException", "Rate exceeded")
+    if fault.kind == "throughput":
+        return _dynamodb_error(
+            start_response,
+            "400 Bad Request",
+            "ProvisionedThroughputExceededException",
+            "The level of configured provisioned throughput for the table was exceeded.",
+        )
+    return _dynamodb_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
+
+
 class FaultInjection:
-    """WSGI middleware: fails a share of DynamoDB/S3 requests as configured; passes the rest on."""
+    """WSGI middleware: fails a share of DynamoDB/S3/SES requests as configured; passes the rest on."""
 
     def __init__(self, app: WsgiApp, faults: Iterable[Fault] = (), *, seed: int | None = None) -> None:
         self.app = app

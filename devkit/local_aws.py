@@ -60,6 +60,11 @@ def sqs_client(endpoint: str) -> SQSClient:
     return cast("SQSClient", _client("sqs", endpoint))
 
 
+def ses_client(endpoint: str) -> Any:
+    """An SES (API v2) client for the emulator at `endpoint` (no typed stubs are pinned for it)."""
+    return _client("sesv2", endpoint)
+
+
 def cognito_idp_client(endpoint: str) -> Any:
     """A Cognito user pools client for the emulator at `endpoint` (no typed stubs are pinned for it)."""
     return _client("cognito-idp", endpoint)

@@ -7,6 +7,7 @@ parameters, intrinsics, layers and environment variables.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -78,11 +79,19 @@ class Stack:
             template_file=str(template), parameter_overrides=self.parameters
         )
         self.function_provider = SamFunctionProvider(self.stacks)
+        # SAM CLI resolves no `Fn::If` in a function's environment: it passes "" instead (`sam local`
+        # does too). These overrides, in the format of its `--env-vars` file, give each such variable
+        # what CloudFormation would; every runner of the stack's functions takes them
+        # (`LocalLambdaRunner(env_vars_values=stack.environment_overrides)`).
+        # (SAM keeps the dict it is given only when it is not empty: it is filled first.)
+        self.environment_overrides: dict[str, dict[str, str]] = {}
+        self.use_resource_ids({})
         self._runner = LocalLambdaRunner(
             local_runtime=None,  # only used here to resolve environments, never to invoke
             function_provider=self.function_provider,
             cwd=str(self.root),
             real_path=str(self.root),
+            env_vars_values=self.environment_overrides,
         )
 
     @property
@@ -130,6 +139,20 @@ class Stack:
             return self._resolver.intrinsic_property_resolver(value, ignore_errors=False)
         resolved = {key: self.resolve(item) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item != NO_VALUE}
+
+    def use_resource_ids(self, ids: Mapping[str, str]) -> None:
+        """Resolve the functions' conditional variables, naming a resource by `ids[logical id]` where
+        the emulator chose its name (a user pool's id) and by its logical id otherwise, as SAM does.
+        Updates `environment_overrides` in place, so runners made earlier see the names too."""
+        overrides: dict[str, dict[str, str]] = {}
+        for name, props in self.resources("AWS::Serverless::Function").items():
+            for variable, value in ((props.get("Environment") or {}).get("Variables") or {}).items():
+                if isinstance(value, dict) and "Fn::If" in value:
+                    resolved = self.resolve(value)
+                    text = "" if resolved == NO_VALUE else str(resolved)  # SAM passes every declared variable
+                    overrides.setdefault(name, {})[variable] = ids.get(text, text)
+        self.environment_overrides.clear()
+        self.environment_overrides.update(overrides)
 
     @cached_property
     def _resolver(self) -> IntrinsicResolver:

@@ -12,6 +12,7 @@ import pytest
 from devkit.emulator import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, Emulator
 from devkit.functions import Handler, invoke, load_handler
 from devkit.stack import Stack
+from tests.support.reminders import Reminders
 from tests.support.tasks_api import TasksApi
 from tests.support.uploads import Uploads
 
@@ -137,3 +138,9 @@ def uploads(stack: Stack, aws: Emulator, invoke_function: Invoke) -> Uploads:
     """The attachment flow (request, upload, S3 event) on the template's bucket in the emulator."""
     (bucket,) = (props["BucketName"] for props in stack.resources("AWS::S3::Bucket").values())
     return Uploads(aws, invoke_function, bucket)
+
+
+@pytest.fixture
+def reminders(aws: Emulator, invoke_function: Invoke, tasks_api: TasksApi) -> Reminders:
+    """Tasks with reminders, the schedule and the worker on the emulator, and the mail it accepted."""
+    return Reminders(aws, invoke_function, tasks_api)

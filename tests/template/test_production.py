@@ -15,11 +15,13 @@ PROD = {"AuthMode": "cognito", "Stage": "prod", "CorsAllowOrigins": "https://app
 DEV = {"AuthMode": "none", "Stage": "dev"}
 STATEFUL = ("LinksTable", "TasksTable", "AttachmentsBucket")
 # AWS-managed policies SAM attaches; each uses "*" where the service has no resource-level
-# permissions (X-Ray, and log groups created on first write) or for stream discovery.
+# permissions (X-Ray, and log groups created on first write), for stream discovery, or for the
+# queue an SQS event source polls (SAM offers no way to scope its policy to the queue).
 MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
     "arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
 }
 
 
@@ -82,7 +84,7 @@ def test_every_function_is_traced_logs_json_to_its_own_group_and_is_alarmed(para
     ]
     alarmed = json.dumps(of_type(template, "AWS::CloudWatch::Alarm"))
 
-    assert len(functions) == 13
+    assert len(functions) == 15
     for name, function in functions.items():
         properties = function["Properties"]
         assert properties["TracingConfig"] == {"Mode": "Active"}, name
@@ -106,7 +108,7 @@ def test_every_alarm_notifies_the_alarm_topic() -> None:
     template = stack(PROD)
     alarms = of_type(template, "AWS::CloudWatch::Alarm")
 
-    assert {"Api5xxRateAlarm", "RedirectLatencyAlarm", "UploadFailuresAlarm"} <= set(alarms)
+    assert {"Api5xxRateAlarm", "RedirectLatencyAlarm", "UploadFailuresAlarm", "ReminderDeadLetterAlarm"} <= set(alarms)
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
     assert "AlarmEmailSubscription" not in template["Resources"]  # only with an AlarmEmail

@@ -30,7 +30,10 @@ def test_every_function_has_a_sample_event_for_its_own_trigger(name: str) -> Non
     }
     if routes:
         assert event["routeKey"] in routes
+        return
+    (trigger,) = triggers
+    if trigger["Type"] == "Schedule":
+        assert (event["source"], event["detail-type"]) == ("aws.events", "Scheduled Event")
     else:
-        (trigger,) = triggers
         (source,) = {record["eventSource"] for record in event["Records"]}
-        assert source == {"S3": "aws:s3", "DynamoDB": "aws:dynamodb"}[trigger["Type"]]
+        assert source == {"S3": "aws:s3", "DynamoDB": "aws:dynamodb", "SQS": "aws:sqs"}[trigger["Type"]]

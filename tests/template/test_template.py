@@ -18,6 +18,10 @@ BUCKET_NAME = "${AWS::StackName}-attachments-${AWS::AccountId}-${AWS::Region}"
 BUCKET = {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKET_NAME}"}
 
 
+# Every SES identity of the account and region: SES checks verified recipients' identities too.
+SES_IDENTITIES = {"Fn::Sub": "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*"}
+
+
 def objects(*prefixes: str) -> Any:
     """The ARN (or list of ARNs) of the attachments bucket's objects under each prefix."""
     arns = [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{BUCKET_NAME}/{prefix}*"} for prefix in prefixes]
@@ -55,6 +59,15 @@ PERMISSIONS: dict[str, list[tuple[set[str], Any]]] = {
         ({"s3:ListBucket"}, BUCKET),
         ({"s3:DeleteObject"}, objects("uploads/", "thumbnails/")),
     ],
+    "QueueDueRemindersFunction": [
+        ({"dynamodb:Query"}, {"Fn::Sub": "${TasksTable.Arn}/index/reminders-due"}),  # the index, not the table
+        ({"sqs:SendMessage"}, {"Fn::GetAtt": ["ReminderQueue", "Arn"]}),
+    ],
+    "SendRemindersFunction": [
+        ({"dynamodb:UpdateItem"}, table("TasksTable")),
+        ({"ses:SendEmail"}, SES_IDENTITIES),  # from ReminderSender only: see the test below
+        ({"cognito-idp:ListUsers"}, {"Fn::GetAtt": ["UserPool", "Arn"]}),  # with AuthMode=cognito only
+    ],
 }
 # The table each function reads its name from, and the variable it reads.
 TABLE_VARIABLES = {"LinksTable": "LINKS_TABLE", "TasksTable": "TASKS_TABLE"}
@@ -87,7 +100,7 @@ def test_every_function_is_in_the_permissions_table() -> None:
 def test_each_function_may_do_exactly_what_it_needs_and_nothing_more(name: str) -> None:
     policies = functions()[name]["Properties"].get("Policies", [])
 
-    statements = [statement for policy in policies for statement in policy["Statement"]]
+    statements = [unless_cognito_is_off(statement) for policy in policies for statement in policy["Statement"]]
 
     granted = []
     for statement in statements:
@@ -97,6 +110,22 @@ def test_each_function_may_do_exactly_what_it_needs_and_nothing_more(name: str) 
         assert statement["Resource"] != "*", statement
         granted.append((set(actions), statement["Resource"]))
     assert granted == PERMISSIONS[name]
+
+
+def unless_cognito_is_off(statement: dict[str, Any]) -> dict[str, Any]:
+    """A statement, or the one under `!If [UseCognito, statement, !Ref AWS::NoValue]`."""
+    if "Fn::If" not in statement:
+        return statement
+    condition, present, absent = statement["Fn::If"]
+    assert (condition, absent) == ("UseCognito", {"Ref": "AWS::NoValue"}), statement
+    return dict(present)
+
+
+def test_the_reminder_worker_may_send_from_the_configured_sender_only() -> None:
+    (policy,) = functions()["SendRemindersFunction"]["Properties"]["Policies"]
+    (ses,) = [statement for statement in policy["Statement"] if statement.get("Action") == "ses:SendEmail"]
+
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "ReminderSender"}}}
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
