@@ -24,6 +24,7 @@ FUNCTION ?= RedirectLinkFunction
 EVENT ?= events/redirect_link.json
 PORT ?= 3000
 AUTH ?= none
+EMULATOR_PORT ?= 0
 # The functions' CPU, the template's Architecture parameter: unset, its default (arm64, as
 # deployed). `make invoke` and `make sam-local` default to this machine's CPU, which Docker runs
 # without emulation. SAM CLI tells the build Makefiles nothing of it: LAMBDA_ARCHITECTURE does.
@@ -113,8 +114,8 @@ deploy: venv ## deploy to your AWS account: make deploy ENV=dev|prod (needs AWS 
 invoke: build ## one function in Docker, on the emulator: make invoke FUNCTION=RedirectLinkFunction EVENT=events/redirect_link.json
 	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --architecture $(ARCH) invoke $(FUNCTION) --event $(EVENT)
 
-run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS, data kept in .local-data/: make run [PORT=8080] [SEED=1] [FRESH=1] [AUTH=cognito]
-	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed) $(if $(filter 1,$(FRESH)),--fresh) --auth $(AUTH)
+run: venv ## the API on http://127.0.0.1:3000, no Docker or AWS, data kept in .local-data/: make run [PORT=8080] [SEED=1] [FRESH=1] [AUTH=cognito] [EMULATOR_PORT=4566]
+	$(BIN)/python -m devserver --port $(PORT) $(if $(filter 1,$(SEED)),--seed) $(if $(filter 1,$(FRESH)),--fresh) --auth $(AUTH) --emulator-port $(EMULATOR_PORT)
 
 sam-local: build ## needs Docker: the emulator plus sam local start-api pointed at it: make sam-local [PORT=3000]
 	$(AWS_OFFLINE) $(BIN)/python -m devserver.sam_local --architecture $(ARCH) start-api --port $(PORT)

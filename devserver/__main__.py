@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     data_folder = args.data_dir or stack.root / DATA_FOLDER
     try:
         saved, data_line, ids = _resources_and_data(stack, local_emulator, None if args.fresh else data_folder)
+        stack.use_resource_ids(ids)  # e.g. the emulator's user pool id for a function's USER_POOL_ID
         authorizers = local_authorizers(stack, ids, emulator.endpoint)
     except (RestoreError, ValueError) as exc:
         hint = "\nTo start without the saved data (it stays where it is): make run FRESH=1"

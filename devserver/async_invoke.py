@@ -58,6 +58,7 @@ class FunctionInvoker:
             cwd=str(stack.root),
             real_path=str(stack.root),
             aws_region=REGION,
+            env_vars_values=stack.environment_overrides,  # Fn::If resolved, the emulator's ids
         )
 
     def __call__(self, function: str, event: Mapping[str, Any]) -> Result:

@@ -305,6 +305,7 @@ def create_gateway(
         cwd=str(stack.root),
         real_path=str(stack.root),
         aws_region=REGION,
+        env_vars_values=stack.environment_overrides,  # Fn::If resolved, the emulator's ids
     )
     gateway = Gateway(api=stack.api, lambda_runner=runner, port=port, host=host)
     gateway.authorizers = authorizers

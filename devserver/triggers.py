@@ -1,9 +1,10 @@
-"""The template's S3 and DynamoDB stream triggers, wired to the emulator and the warm runtime for `make run`.
+"""The template's S3, DynamoDB stream, schedule and SQS triggers, wired to the emulator and the warm
+runtime for `make run`.
 
 `start_triggers` configures the buckets' notifications, positions a reader on each stream, starts
-the pollers and returns the console lines that say what was wired (and what was not). `close()`
-stops them: call it after the runtime has closed, so a delivery in flight fails at once instead of
-being waited for.
+the schedules and the pollers, and returns the console lines that say what was wired (and what was
+not). `close()` stops them: call it after the runtime has closed, so a delivery in flight fails at
+once instead of being waited for.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from devkit.stack import Stack
 from devserver.async_invoke import AsyncInvoker, FunctionInvoker
 from devserver.event_sources import read_event_sources
 from devserver.notifications import NotificationPoller, configure_notifications
+from devserver.queue_poller import QueuePoller
+from devserver.schedules import CONTROL_PATH as SCHEDULES_PATH
+from devserver.schedules import Schedules
 from devserver.stream_poller import StreamPoller
 
 if TYPE_CHECKING:
@@ -37,7 +41,8 @@ class Triggers:
 
     lines: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
-    _pollers: list[NotificationPoller | StreamPoller] = field(default_factory=list)
+    _pollers: list[NotificationPoller | StreamPoller | QueuePoller] = field(default_factory=list)
+    schedules: Schedules | None = None
 
     def stop(self) -> None:
         """Deliver nothing more: pollers end their current wait (a long poll within a second)."""
@@ -46,15 +51,18 @@ class Triggers:
     def close(self) -> None:
         """Stop every poller and wait for it; call after the runtime closed, so no delivery is waited for."""
         self._stop.set()
+        if self.schedules is not None:
+            self.schedules.join(JOIN_SECONDS)
         for poller in self._pollers:
             poller.join(JOIN_SECONDS)
 
 
 def start_triggers(stack: Stack, local: LocalEmulator, runtime: WarmRuntime, concurrency: int) -> Triggers:
-    """Wire every S3 and DynamoDB stream event of the template; `concurrency` async deliveries per function."""
+    """Wire every S3, DynamoDB stream, schedule and SQS event of the template; `concurrency`
+    deliveries at once per function, at most."""
     sources = read_event_sources(stack)
     triggers = Triggers()
-    if not sources.s3 and not sources.streams:
+    if not (sources.s3 or sources.streams or sources.schedules or sources.queues):
         triggers.lines = [f"Not emulated: {reason}" for reason in sources.skipped]
         return triggers
     invoke = FunctionInvoker(stack, runtime)
@@ -85,10 +93,24 @@ def start_triggers(stack: Stack, local: LocalEmulator, runtime: WarmRuntime, con
             sources.skipped.append(f"{trigger.table_id} stream → {trigger.function}: {exc}")
             continue
         triggers._pollers.append(stream_poller)
+    for queue_trigger in sources.queues:
+        triggers._pollers.append(
+            QueuePoller(queue_trigger, sqs=sqs, invoke=invoke, stop=triggers._stop, concurrency=concurrency)
+        )
+    triggers.schedules = Schedules(triggers._stop)
+    for schedule in sources.schedules:
+        triggers.schedules.add(schedule, AsyncInvoker(schedule.function, schedule.invoke, invoke, send, triggers._stop))
+    local.schedule_control.schedules = triggers.schedules
     for poller in triggers._pollers:
         poller.start()
+    triggers.schedules.start()
     triggers.lines = [s3_trigger.summary() for s3_trigger in sources.s3]
     triggers.lines += [poller.trigger.summary() for poller in triggers._pollers if isinstance(poller, StreamPoller)]
+    triggers.lines += [
+        f"{schedule.summary()}; now: curl -X POST {emulator.endpoint}{SCHEDULES_PATH}/{schedule.function}"
+        for schedule in sources.schedules
+    ]
+    triggers.lines += [queue_trigger.summary() for queue_trigger in sources.queues]
     triggers.lines += [f"Not emulated: {reason}" for reason in sources.skipped]
     return triggers
 

@@ -6,7 +6,15 @@ import pytest
 
 from devkit.local_names import referenced_id
 from devkit.stack import Stack
-from devserver.event_sources import AsyncConfig, Destination, S3Trigger, read_event_sources
+from devserver.event_sources import (
+    AsyncConfig,
+    Destination,
+    QueueTrigger,
+    S3Trigger,
+    ScheduleTrigger,
+    _schedule_trigger,
+    read_event_sources,
+)
 
 FAILURES = Destination("UploadFailuresQueue", "UploadFailuresQueue")
 
@@ -68,3 +76,56 @@ def test_everything_the_template_uses_is_emulated(stack: Stack) -> None:
 )
 def test_references_lead_to_the_resource(value: object, logical_id: str) -> None:
     assert referenced_id(value) == logical_id
+
+
+def test_the_reminder_schedule_is_read_from_the_template(stack: Stack) -> None:
+    (schedule,) = read_event_sources(stack).schedules
+
+    assert schedule == ScheduleTrigger(
+        function="QueueDueRemindersFunction",
+        rule="QueueDueRemindersFunctionEveryMinute",
+        expression="rate(1 minute)",
+        period=60,
+        invoke=AsyncConfig(max_retries=0),
+    )
+    assert (
+        schedule.summary() == "Schedule rate(1 minute) → QueueDueRemindersFunction (async, 0 retries, failures dropped)"
+    )
+
+
+def test_the_reminder_queue_mapping_is_read_with_its_queues_settings(stack: Stack) -> None:
+    (queue,) = read_event_sources(stack).queues
+
+    assert queue == QueueTrigger(
+        function="SendRemindersFunction",
+        queue_id="ReminderQueue",
+        queue="ReminderQueue",
+        batch_size=10,
+        batching_window=0.0,
+        report_item_failures=True,
+        max_concurrency=2,
+        visibility_timeout=60,  # the queue's: when a failed message comes back
+        max_receives=3,
+        dead_letters="ReminderDeadLetterQueue",
+    )
+
+
+@pytest.mark.parametrize(
+    ("expression", "period"),
+    [("rate(1 minute)", 60), ("rate(5 minutes)", 300), ("rate(2 hours)", 7200), ("rate(1 day)", 86400)],
+)
+def test_rates_are_emulated(expression: str, period: int) -> None:
+    assert _schedule_trigger("F", "E", {"Schedule": expression}, AsyncConfig()).period == period
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"Schedule": "cron(0 9 * * ? *)"},
+        {"Schedule": "rate(1 minute)", "Enabled": False},
+        {"Schedule": "rate(0.5 minutes)"},
+    ],
+)
+def test_what_is_not_emulated_is_refused_with_a_reason(props: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match=r"not emulated|disabled"):
+        _schedule_trigger("F", "E", props, AsyncConfig())

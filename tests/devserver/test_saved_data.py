@@ -89,6 +89,28 @@ def test_restored_items_add_no_stream_records(tmp_path: Path, stack: Stack, loca
     assert [record["eventName"] for record in _stream_records(local.emulator, TASKS)] == ["REMOVE"]
 
 
+def test_a_pending_reminder_is_in_the_restored_index_so_the_schedule_finds_it_again(
+    tmp_path: Path, stack: Stack, local: LocalEmulator
+) -> None:
+    # Queued messages are not saved; the index of pending reminders is rebuilt from the items.
+    reminder = {"user_id": {"S": "u1"}, "task_id": {"S": "t2"}, "remind_at": {"N": "1800000000"}}
+    dynamodb = local.emulator.dynamodb()
+    dynamodb.put_item(TableName=TASKS, Item={**reminder, "reminder_shard": {"S": "3"}, "title": {"S": "t"}})
+    dynamodb.put_item(TableName=TASKS, Item={"user_id": {"S": "u1"}, "task_id": {"S": "t3"}})  # no reminder
+    saved = saved_data(tmp_path, stack, local)
+    saved.save()
+
+    recreate(local, stack, saved)
+
+    due = dynamodb.query(
+        TableName=TASKS,
+        IndexName="reminders-due",
+        KeyConditionExpression="reminder_shard = :shard AND remind_at <= :now",
+        ExpressionAttributeValues={":shard": {"S": "3"}, ":now": {"N": "1800000060"}},
+    )["Items"]
+    assert due == [{**reminder, "reminder_shard": {"S": "3"}}]
+
+
 def test_only_what_changed_is_saved_again(tmp_path: Path, stack: Stack, local: LocalEmulator) -> None:
     dynamodb = local.emulator.dynamodb()
     dynamodb.put_item(TableName=LINKS, Item={"shortCode": {"S": "first11"}})
