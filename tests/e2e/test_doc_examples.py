@@ -5,8 +5,9 @@ The docs cannot drift from the code.
 The conventions the pages follow (keep them when editing one):
 
 - Collected: the lines of ```sh blocks that start with `curl` or `.venv/bin/python examples/` and
-  use `http://127.0.0.1:3000` (the `make run` address; it is replaced with the test server's). A
-  line ending in `\\` continues on the next one. Other commands (`make ...`, deployed `${API}`
+  use `http://127.0.0.1:3000` (the `make run` address; it is replaced with the test server's) or
+  `http://127.0.0.1:4566` (its emulator, with `make run EMULATOR_PORT=4566`; replaced with the test
+  server's emulator). A line ending in `\\` continues on the next one. Other commands (`make ...`, deployed `${API}`
   examples) are skipped. Each page runs on its own, top to bottom, from the repository's root.
 - A `curl` command must exit 0 and get an HTTP status below 400, unless the comment line just
   above it says otherwise with an arrow: `# An unknown code -> 404` or `# ... -> 4xx`. A
@@ -51,6 +52,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BASE_URL = "http://127.0.0.1:3000"
+EMULATOR_URL = "http://127.0.0.1:4566"
 _EXPECTED = re.compile(r"->\s*([1-5](?:\d\d|xx))\b")
 _PLACEHOLDER = re.compile(r"\b([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_ID)\b")
 _PATH = re.compile(r"(?<![$\w])\{([A-Za-z_][\w-]*(?:\.[\w-]+)+)\}")  # {upload.fields.key}, never ${API}
@@ -105,7 +107,7 @@ def page_examples(text: str) -> list[Example]:
                 examples.append(Example(capture.group(2), None, start, capture.group(1)))
             elif command.startswith(("aws ", AWS_SETTINGS)):
                 examples.append(Example(command, None, start))
-            elif BASE_URL in command or _PATH.search(command):
+            elif BASE_URL in command or EMULATOR_URL in command or _PATH.search(command):
                 match = _EXPECTED.search(comment or "")
                 examples.append(Example(command, match.group(1) if match else None, start))
             comment = None
@@ -124,12 +126,14 @@ def test_the_conventions_parse_a_sample_block() -> None:
     sample = (
         '```sh\n# Make one\ncurl -s -X POST http://127.0.0.1:3000/shorten \\\n  -d \'{"url": "x"}\'\n'
         "# A missing code -> 404\ncurl -s http://127.0.0.1:3000/nope\n"
-        "curl -s ${API}shorten\n```\n```\ncurl -s http://127.0.0.1:3000/not-sh\n```\n"
+        "curl -s ${API}shorten\ncurl -s http://127.0.0.1:4566/devserver-api/mail\n"
+        "```\n```\ncurl -s http://127.0.0.1:3000/not-sh\n```\n"
     )
 
     assert page_examples(sample) == [
         Example('curl -s -X POST http://127.0.0.1:3000/shorten -d \'{"url": "x"}\'', None, 3),
         Example("curl -s http://127.0.0.1:3000/nope", "404", 6),
+        Example("curl -s http://127.0.0.1:4566/devserver-api/mail", None, 8),  # the emulator, on its fixed port
     ]
 
 
@@ -152,9 +156,12 @@ def test_the_sign_in_conventions_parse_a_sample_block() -> None:
 
 
 def test_the_pages_that_teach_by_example_have_examples_to_run() -> None:
-    assert {ROOT / "README.md", ROOT / "docs" / "attachments.md", ROOT / "docs" / "authentication.md"} <= set(
-        PAGES_WITH_EXAMPLES
-    )
+    assert {
+        ROOT / "README.md",
+        ROOT / "docs" / "attachments.md",
+        ROOT / "docs" / "authentication.md",
+        ROOT / "docs" / "reminders.md",
+    } <= set(PAGES_WITH_EXAMPLES)
     assert [page for page in PAGES if needs_cognito(page.read_text())] == [ROOT / "docs" / "authentication.md"]
 
 
@@ -176,7 +183,7 @@ def test_every_local_example_of_a_page_works_against_the_local_stack(
             variables.update(server.sign_in)  # the line the server printed, in place of the page's
             continue
         command = _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), example.command)
-        command = command.replace(BASE_URL, server.url)
+        command = command.replace(BASE_URL, server.url).replace(EMULATOR_URL, _emulator(server))
         command = _PLACEHOLDER.sub(lambda m: known.get(m.group(1).lower(), m.group(1)), command)
         args = [_PATH.sub(lambda m: _at_path(responses, m.group(1), m.group(0)), arg) for arg in shlex.split(command)]
         if args[0] == "curl":
@@ -188,6 +195,11 @@ def test_every_local_example_of_a_page_works_against_the_local_stack(
             variables[example.capture] = output.strip()
         known.update(_ids(output))
         responses.append(_json_body(output))
+
+
+def _emulator(server: LinksStack | CognitoStack) -> str:
+    """The address of the test server's emulator."""
+    return server.emulator_endpoint if isinstance(server, LinksStack) else server.sign_in["AWS_ENDPOINT_URL"]
 
 
 def _run(command: list[str], variables: dict[str, str], where: str) -> str:
