@@ -328,6 +328,7 @@ NAME_PROPERTIES = {
     "AWS::Cognito::UserPool": "UserPoolName",
     "AWS::Cognito::UserPoolClient": None,
     "AWS::DynamoDB::Table": "TableName",
+    "AWS::Events::Rule": "Name",
     "AWS::IAM::Role": "RoleName",
     "AWS::Lambda::EventInvokeConfig": None,
     "AWS::Lambda::EventSourceMapping": None,
