@@ -1,8 +1,9 @@
 """`sam local invoke` of every function with its sample event from events/, in Lambda's container, on the emulator.
 
 One story, in order, on one emulator: a link is shortened, followed, counted and drawn; a task is
-created, listed, read, changed, given an attachment (the file uploaded with the form the API
-returned, then processed), deleted and cleaned up. Each sample event is used as it is, except for
+created, listed, read, reminded of (its reminder queued by the schedule's function, then mailed by
+the queue's), changed, given an attachment (the file uploaded with the form the API returned, then
+processed), deleted and cleaned up. Each sample event is used as it is, except for
 the sample's ids (and the attachment's file), swapped for those of what the story created.
 """
 
@@ -13,15 +14,18 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from common.task_model import reminder_shard
 from devkit.emulator import Emulator
 from devkit.events import EVENTS
 from devkit.local_server import ROOT
+from devkit.sent_mail import CONTROL_PATH as MAIL
 from devkit.stack import Stack
 from devserver.sam_local import sam_command, sam_environment, start_emulator, write_env_vars
 from tests.support.template import functions
@@ -34,6 +38,8 @@ SAMPLE_TASK = "01JDX3Q8V2M7Z5K9N4R6T8W0YA"
 SAMPLE_ATTACHMENT = "01JDX3R2B4C6D8E0F2G4H6J8K0"
 SAMPLE_BUCKET = "serverless-ref-app-dev-attachments-123456789012-us-east-1"
 SAMPLE_FILE = {"whiteboard.jpg": "photo.jpg", "245760": "5653"}
+SAMPLE_SCHEDULE_TIME = "2026-12-24T09:00:00Z"
+SAMPLE_REMIND_AT = "1798102800"  # the same time, in the reminder message's epoch seconds
 PHOTO = EVENTS / "photo.jpg"
 
 
@@ -163,6 +169,37 @@ def test_get_task(story: Story) -> None:
 
     assert result["statusCode"] == 200
     assert body(result)["title"] == "Learn AWS Lambda"
+
+
+def test_queue_due_reminders_queues_the_tasks_due_reminder(story: Story) -> None:
+    remind_at = int(time.time()) - 60  # due a minute ago (set here: the API takes future times only)
+    story.emulator.dynamodb().update_item(
+        TableName="TasksTable",
+        Key={"user_id": {"S": "user123"}, "task_id": {"S": story.ids["task"]}},
+        UpdateExpression="SET remind_at = :at, reminder_shard = :shard",
+        ExpressionAttributeValues={":at": {"N": str(remind_at)}, ":shard": {"S": reminder_shard(story.ids["task"])}},
+    )
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    result = story.invoke("QueueDueRemindersFunction", "queue_due_reminders", {SAMPLE_SCHEDULE_TIME: now})
+
+    assert result == {"queued": 1, "not_queued": 0, "complete": True}
+    sqs = story.emulator.sqs()
+    url = sqs.get_queue_url(QueueName="ReminderQueue")["QueueUrl"]
+    (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"]) == {"user_id": "user123", "task_id": story.ids["task"], "remind_at": remind_at}
+    story.ids["remind_at"] = str(remind_at)
+
+
+def test_send_reminders_mails_it_once(story: Story) -> None:
+    swap = {SAMPLE_TASK: story.ids["task"], SAMPLE_REMIND_AT: story.ids["remind_at"]}
+
+    result = story.invoke("SendRemindersFunction", "send_reminders", swap)
+
+    assert result == {"batchItemFailures": []}
+    (mail,) = requests.get(f"{story.emulator.endpoint}{MAIL}", timeout=30).json()
+    assert (mail["to"], mail["subject"]) == (["me@example.com"], "Reminder: Learn AWS Lambda")
+    assert "remind_at" not in story.task_item()
 
 
 def test_update_task(story: Story) -> None:
