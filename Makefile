@@ -46,11 +46,16 @@ $(STAMP): requirements-dev.txt src/layers/common/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
+# The tests spread over the machine's cores (pytest-xdist), each core taking the next test as it
+# frees up: most of the time goes to waiting on servers and subprocesses. TEST_WORKERS=0 runs them
+# in this one process.
+TEST_WORKERS ?= auto
+
 test: lint browser checkov ## every check: lint, types, template, handler, end-to-end and browser tests
-	$(BIN)/python -m pytest -m "not slow and not docker"
+	$(BIN)/python -m pytest -m "not slow and not docker" -n $(TEST_WORKERS) --dist worksteal
 
 test-slow: venv ## the slow reliability tests: the schemathesis fuzz run, AWS timeouts, failing uploads
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow -n $(TEST_WORKERS) --dist worksteal
 
 test-sam-local: venv ## the Docker path: sam local invoke of every function, make run against sam local start-api
 	@if reason=$$(tests/docker/engine.sh check 2>&1); then \
