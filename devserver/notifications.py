@@ -16,13 +16,13 @@ import json
 import logging
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from devkit.local_names import queue_arn
 from devserver.async_invoke import AsyncInvoker
+from devserver.delivery_loop import WAIT_SECONDS, DeliveryLoop
 from devserver.event_sources import S3Trigger
 
 if TYPE_CHECKING:
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 LOG = logging.getLogger(__name__)
-# Long polls end this often with nothing, so a stop request is seen within about a second.
-WAIT_SECONDS = 1
 QUEUE_PREFIX = "devserver-async-"  # never a template queue's name
 
 
@@ -68,40 +66,18 @@ def configure_notifications(s3: S3Client, sqs: SQSClient, triggers: Iterable[S3T
     return queues
 
 
-class NotificationPoller:
+class NotificationPoller(DeliveryLoop[dict[str, Any]]):
     """A thread that moves one function's S3 events from its queue into asynchronous invocations."""
 
     def __init__(
         self, sqs: SQSClient, queue_url: str, invoker: AsyncInvoker, stop: threading.Event, concurrency: int
     ) -> None:
+        super().__init__(f"s3-events-{invoker.function}", stop, concurrency)
         self._sqs = sqs
         self._queue_url = queue_url
         self._invoker = invoker
-        self._stop = stop
-        self._slots = threading.BoundedSemaphore(concurrency)
-        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix=f"async-{invoker.function}")
-        self._thread = threading.Thread(target=self._run, name=f"s3-events-{invoker.function}", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self, timeout: float) -> None:
-        """Wait for the poll loop and every delivery in flight (call after setting `stop`)."""
-        self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            # A free delivery thread first: events wait in the queue, not in memory.
-            if not self._slots.acquire(timeout=WAIT_SECONDS):
-                continue
-            event = self._take()
-            if event is None:
-                self._slots.release()
-                continue
-            self._pool.submit(self._deliver, event)
-
-    def _take(self) -> dict[str, Any] | None:
+    def _next(self) -> dict[str, Any] | None:
         """The next event off the queue (deleted from it: Lambda owns it now), or None."""
         message = self._receive()
         if message is None:
@@ -134,5 +110,3 @@ class NotificationPoller:
             self._invoker.deliver(event)
         except Exception:  # a bug here must not silently stop the deliveries behind it
             LOG.exception("%s: delivering an S3 event failed", self._invoker.function)
-        finally:
-            self._slots.release()

@@ -21,7 +21,6 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,13 +28,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from devkit.local_aws import REGION
 from devkit.local_names import queue_arn
 from devserver.async_invoke import Invoke
+from devserver.delivery_loop import WAIT_SECONDS, DeliveryLoop
 from devserver.event_sources import QueueTrigger
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 LOG = logging.getLogger(__name__)
-WAIT_SECONDS = 1  # long polls end this often with nothing, so a stop request is seen within a second
 RECEIVE_LIMIT = 10  # ReceiveMessage's, per call
 
 type Message = dict[str, Any]
@@ -79,43 +78,24 @@ def failed_ids(records: list[dict[str, Any]], payload: Any, *, report_item_failu
     return set(named)  # type: ignore[arg-type]  # all strings, checked above
 
 
-class QueuePoller:
+class QueuePoller(DeliveryLoop[list[Message]]):
     """A thread that delivers one queue's messages to one function in batches."""
 
     def __init__(
         self, trigger: QueueTrigger, *, sqs: SQSClient, invoke: Invoke, stop: threading.Event, concurrency: int
     ) -> None:
+        super().__init__(f"sqs-{trigger.function}", stop, min(concurrency, trigger.max_concurrency or concurrency))
         self.trigger = trigger
         self._sqs = sqs
         self._invoke = invoke
-        self._stop = stop
         self._url = sqs.get_queue_url(QueueName=trigger.queue)["QueueUrl"]
-        slots = min(concurrency, trigger.max_concurrency or concurrency)
-        self._slots = threading.BoundedSemaphore(slots)
-        self._pool = ThreadPoolExecutor(slots, thread_name_prefix=f"sqs-{trigger.function}")
-        self._thread = threading.Thread(target=self._run, name=f"sqs-poller-{trigger.function}", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def join(self, timeout: float) -> None:
-        """Wait for the poll loop and every batch in flight (call after setting `stop`)."""
-        self._thread.join(timeout)
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            if not self._slots.acquire(timeout=WAIT_SECONDS):  # messages wait in the queue, not in memory
-                continue
-            batch = self._gather()
-            if not batch:
-                self._slots.release()
-                continue
-            self._pool.submit(self._deliver, batch)
-
-    def _gather(self) -> list[Message]:
+    def _next(self) -> list[Message] | None:
+        """A batch: one receive, or more within the batching window; None when the queue is empty."""
         batch = self._receive(min(RECEIVE_LIMIT, self.trigger.batch_size), WAIT_SECONDS)
-        if not batch or not self.trigger.batching_window:
+        if not batch:
+            return None
+        if not self.trigger.batching_window:
             return batch
         window_ends = time.monotonic() + self.trigger.batching_window
         while len(batch) < self.trigger.batch_size and time.monotonic() < window_ends and not self._stop.is_set():
@@ -156,8 +136,6 @@ class QueuePoller:
                 self._say_failed([message for message in batch if message["MessageId"] in failed], len(batch))
         except Exception:  # a bug here must not silently stop the deliveries behind it
             LOG.exception("%s: delivering a batch from %s failed", self.trigger.function, self.trigger.queue_id)
-        finally:
-            self._slots.release()
 
     def _delete(self, messages: list[Message]) -> None:
         for start in range(0, len(messages), RECEIVE_LIMIT):
