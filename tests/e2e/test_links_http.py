@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import time
 
-import boto3
 import pytest
 import requests
 
-from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_aws import dynamodb_client
 from tests.e2e.conftest import LinksStack
 
 pytestmark = pytest.mark.e2e
@@ -68,13 +67,7 @@ def test_unknown_code_is_a_404_page_for_a_browser(links_stack: LinksStack) -> No
 
 def test_expired_link_is_a_410_before_ttl_deletes_it(links_stack: LinksStack) -> None:
     code = shorten(links_stack.url, {"url": "https://example.com/e", "expiresInDays": 1}).json()["shortCode"]
-    table = boto3.client(
-        "dynamodb",
-        endpoint_url=links_stack.emulator_endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    table = dynamodb_client(links_stack.emulator_endpoint)
     table.update_item(
         TableName="LinksTable",
         Key={"shortCode": {"S": code}},
