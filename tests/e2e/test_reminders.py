@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from devkit.local_server import LocalStack
 from devkit.sent_mail import CONTROL_PATH as MAIL
 from devserver.schedules import CONTROL_PATH as SCHEDULES
 from tests.e2e.conftest import LinksStack
+from tests.support.polling import poll
 
 pytestmark = pytest.mark.e2e
 
@@ -107,14 +108,6 @@ def soon(seconds: int = 2) -> int:
 
 def wait_until(epoch: int) -> None:
     time.sleep(max(0.0, epoch - time.time()))
-
-
-def poll[T](check: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while (value := check()) is None:
-        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
-        time.sleep(0.05)
-    return value
 
 
 def mails_for(server: Server, tag: str, count: int) -> list[dict[str, Any]]:

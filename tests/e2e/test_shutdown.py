@@ -54,7 +54,7 @@ def test_a_stop_signal_exits_cleanly_with_no_worker_left(signum: signal.Signals)
     exit_code = stack.stop(signum)
 
     assert exit_code == 0
-    assert wait_gone(pids, timeout=0.5) == set()
+    assert wait_gone(pids, timeout=0) == set()  # the server reaps its workers before it exits
     assert "Stopping" in stack.output
 
 
