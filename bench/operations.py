@@ -71,7 +71,7 @@ def outcome(result: Any) -> object:
 
 @dataclass(frozen=True)
 class Operation:
-    """A request to one function. `calls` is the AWS calls per request the app promises (DESIGN.md);
+    """A request to one function. `calls` is the AWS calls per request the app promises (docs/performance.md);
     `overhead_goal` bounds the handler's time over its own calls made bare (None: not measured, or
     what the handler adds is the function's work, not overhead)."""
 

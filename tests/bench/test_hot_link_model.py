@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench import cost, hot_link
+from common import link_clicks
 from devkit.stack import Stack
 
 SCALING = Path(__file__).resolve().parents[2] / "docs" / "scaling.md"
+
+
+def test_the_model_clicks_as_the_redirect_does() -> None:
+    # The model is a simulation, not the code: it must at least use the code's own numbers.
+    assert hot_link.SHARD_ATTEMPTS == link_clicks.SHARD_ATTEMPTS
+    assert hot_link.TARGET_CACHE_S == link_clicks.TARGET_CACHE_SECONDS
 
 
 def test_the_fast_path_alone_serves_only_what_one_item_can_count() -> None:
