@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from common import clock, mail, reminder_queue
+from common import aws_clients, clock, reminder_queue
 from common.reminder_index import Reminder
 from devkit.emulator import Emulator
 from devkit.events import sample_event
@@ -92,7 +92,7 @@ def test_a_task_deleted_or_rescheduled_while_its_mail_went_out_is_left_as_it_now
     def other_request(**_: object) -> None:
         next(meanwhile)()
 
-    ses = mail.client()
+    ses = aws_clients.client("sesv2")
     ses.meta.events.register("after-call.sesv2.SendEmail", other_request, unique_id="meanwhile")
     try:
         assert reminders.deliver(message(deleted), message(moved)) == OK

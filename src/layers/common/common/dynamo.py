@@ -17,21 +17,15 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from common import aws_clients
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Fail fast and retry a little: a redirect that waits more than a couple of seconds is worse than
-# a quick 503. Three attempts in all (`total_max_attempts`; botocore's `max_attempts` would count
-# retries only, i.e. four attempts): at worst 3 x 2 s + backoff of 1 s + 2 s = 9 s, inside the
-# functions' 10 s Timeout, so a DynamoDB that stops answering gets a 503 from us, not a timeout.
-# (Connects that each take nearly their 1 s as well would add 3 s: that case ends in a timeout.)
-_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 3},
-)
-
-client = boto3.client("dynamodb", config=_CONFIG)
+# Fail fast (aws_clients.FAIL_FAST, sized for the functions' 10 s Timeout): a redirect that waits
+# more than a couple of seconds is worse than a quick 503, so a DynamoDB that stops answering gets
+# a 503 from us, not a timeout.
+client = boto3.client("dynamodb", config=aws_clients.FAIL_FAST)
 
 
 @cache
@@ -41,7 +35,9 @@ def no_retry_client() -> DynamoDBClient:
     For writes that have a better fallback than waiting: a throttled hot item gets no quieter in
     the second or so the SDK's backoff would wait, so the caller moves the write elsewhere at once.
     """
-    return boto3.client("dynamodb", config=_CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": 1})))
+    return boto3.client(
+        "dynamodb", config=aws_clients.FAIL_FAST.merge(Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    )
 
 
 _serializer = TypeSerializer()

@@ -10,28 +10,17 @@ address): those raise `Rejected`, and sending them again would change nothing. A
 from __future__ import annotations
 
 import os
-from functools import cache
-from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from common import aws_errors
+from common import aws_clients, aws_errors
 
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 _PERMANENT = frozenset({"MessageRejected", "BadRequestException"})
 
 
 class Rejected(Exception):
     """SES refused this message for good; the error's code is the exception's text (SES's message
     may name the recipient, which does not belong in logs)."""
-
-
-@cache
-def client() -> Any:  # boto3's sesv2 client (no type stubs pinned for it)
-    """The one SES client, created on first use."""
-    return boto3.client("sesv2", config=_CONFIG)
 
 
 def sender() -> str:
@@ -41,7 +30,7 @@ def sender() -> str:
 def send(to: str, subject: str, text: str) -> str:
     """Send one message; SES's message id. Raises Rejected, or the error that may pass."""
     try:
-        response = client().send_email(
+        response = aws_clients.client("sesv2").send_email(
             FromEmailAddress=sender(),
             Destination={"ToAddresses": [to]},
             Content={

@@ -15,30 +15,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import ids
+from common import aws_clients, ids
 from common.reminder_index import Reminder
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
 
 BATCH = 10  # SendMessageBatch's limit
 ATTEMPTS = 3  # per message: the first send, then two for the entries a batch call refused
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
 
 type Entry = dict[str, str]
 type SendBatch = Callable[[list[Entry]], Mapping[str, Any]]
-
-
-@cache
-def client() -> SQSClient:
-    """The one SQS client, created on first use."""
-    return boto3.client("sqs", config=_CONFIG)
 
 
 def queue_url() -> str:
@@ -70,7 +56,7 @@ def send(reminders: Sequence[Reminder]) -> int:
     url = queue_url()
 
     def send_batch(entries: list[Entry]) -> Mapping[str, Any]:
-        return client().send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+        return aws_clients.client("sqs").send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
 
     entries = [{"Id": str(number), "MessageBody": message(reminder)} for number, reminder in enumerate(reminders)]
     return len(send_entries(entries, send_batch))

@@ -10,21 +10,8 @@ reminder goes to the template's `ReminderRecipient` (`REMINDER_RECIPIENT`).
 from __future__ import annotations
 
 import os
-from functools import cache
-from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from common import ids
-
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3})
-
-
-@cache
-def client() -> Any:  # boto3's cognito-idp client (no type stubs pinned for it)
-    """The one Cognito user pools client, created on first use."""
-    return boto3.client("cognito-idp", config=_CONFIG)
+from common import aws_clients, ids
 
 
 def address_of(user_id: str) -> str | None:
@@ -32,7 +19,7 @@ def address_of(user_id: str) -> str | None:
     if os.environ.get("AUTH_MODE") != "cognito":
         return os.environ["REMINDER_RECIPIENT"]
     # A user id is [A-Za-z0-9_-] (ids.validate_user_id): nothing in it can end the filter's quotes.
-    response = client().list_users(
+    response = aws_clients.client("cognito-idp").list_users(
         UserPoolId=os.environ["USER_POOL_ID"], Filter=f'sub = "{ids.validate_user_id(user_id)}"', Limit=1
     )
     for user in response.get("Users", []):

@@ -1,0 +1,44 @@
+"""How long the layer's AWS calls may wait, and the SQS, SES and Cognito clients that share it.
+
+Fail fast and retry a little: every function that makes these calls runs with the template's 10 s
+Timeout, and a call that waits longer than a couple of seconds is worse than a quick error. Three
+attempts in all (`total_max_attempts`; botocore's `max_attempts` would count retries only, i.e.
+four attempts): at worst 3 x 2 s read + backoff of 1 s + 2 s = 9 s, inside the 10 s, so a service
+that stops answering fails the request or the one queue message that called it, not the whole
+invocation by a timeout. (Connects that each take nearly their 1 s as well would add 3 s: that
+case ends in a timeout.) DynamoDB's client (dynamo.py) uses the same settings. S3's (storage.py)
+waits longer: process_upload, which reads whole files, has 30 s.
+
+Each client is created on first use, once per execution environment: a function that never sends a
+mail does not pay at cold start for an SES client.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+FAIL_FAST = Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 3})
+
+# sesv2 and cognito-idp have no type stubs pinned: their clients are `Any`.
+type UntypedService = Literal["sesv2", "cognito-idp"]
+
+
+@overload
+def client(service: Literal["sqs"]) -> SQSClient: ...
+@overload
+def client(service: UntypedService) -> Any: ...
+def client(service: str) -> Any:
+    """The one client of `service` (with FAIL_FAST), created on first use."""
+    return _cached_client(service)
+
+
+@cache
+def _cached_client(service: str) -> Any:
+    return boto3.client(service, config=FAIL_FAST)  # type: ignore[call-overload]
