@@ -44,11 +44,13 @@ def parse(body: str) -> Reminder:
     remind_at = value["remind_at"]
     if isinstance(remind_at, bool) or not isinstance(remind_at, int) or remind_at < 0:
         raise ValueError("remind_at is not epoch seconds")
-    if not isinstance(value["user_id"], str) or not isinstance(value["task_id"], str):
-        raise ValueError("user_id and task_id must be strings")
-    ids.validate_user_id(value["user_id"])
-    ids.validate_task_id(value["task_id"])
-    return Reminder(value["user_id"], value["task_id"], remind_at)
+    user_id, task_id = value["user_id"], value["task_id"]
+    # The patterns, not ids.validate_*: those raise the API's BadRequest, and this is no request.
+    if not isinstance(user_id, str) or not ids.USER_ID_PATTERN.fullmatch(user_id):
+        raise ValueError("user_id is not a user id")
+    if not isinstance(task_id, str) or not ids.ID_PATTERN.fullmatch(task_id):
+        raise ValueError("task_id is not a task id")
+    return Reminder(user_id, task_id, remind_at)
 
 
 def send(reminders: Sequence[Reminder]) -> int:
