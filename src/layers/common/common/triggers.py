@@ -1,9 +1,14 @@
-"""Handlers for events that are not HTTP requests: S3 notifications and DynamoDB stream batches.
+"""Handlers for events that are not HTTP requests: S3 notifications, DynamoDB stream and SQS
+batches, and the schedule's events.
 
 `event_handler` gives them what `http.api_handler` gives API routes, minus the error mapping:
 structured logs with the Lambda context, cold start and metrics. An exception is not turned into
-a response here: it fails the invocation, so Lambda retries it and, in the end, hands it to the
-function's on-failure destination, where the alarm sees it.
+a response here: it fails the invocation (or, through `batch_item_failures`, one record), and what
+follows is the event source's, as the template sets it: S3's event is retried, then goes to the
+failure queue; a stream record is retried, then goes there too; an SQS message is delivered again
+after its visibility timeout, then goes to its dead-letter queue (each of those queues has an
+alarm); a scheduled run is not retried (the next one is a minute away), and its failure shows in
+the reminder functions' Errors alarm.
 """
 
 from __future__ import annotations
@@ -59,9 +64,11 @@ type Record = dict[str, Any]
 def batch_item_failures(
     records: list[Record], process: Callable[[Record], None], *, identifier: Callable[[Record], str]
 ) -> dict[str, list[dict[str, str]]]:
-    """Run `process` on every record and report the ones that raised (`ReportBatchItemFailures`):
-    Lambda then retries from the first failed record instead of the whole batch, and one bad
-    record ends up in the on-failure destination instead of blocking the shard."""
+    """Run `process` on every record and report the ones that raised (`ReportBatchItemFailures`),
+    so one bad record does not fail the records that went well. What happens to a reported one is
+    the event source's: a stream retries from the first failed record (then sends a record that
+    keeps failing to the on-failure destination, instead of blocking the shard); SQS delivers only
+    the failed messages again (then moves one that keeps failing to the dead-letter queue)."""
     failures = []
     for record in records:
         try:
