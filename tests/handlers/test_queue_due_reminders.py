@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -73,6 +74,30 @@ def test_a_run_is_bounded_and_the_next_runs_take_what_it_left(reminders: Reminde
     assert len(runs) > 2  # at least two runs with reminders, and one that found none
     assert sorted(sent) == task_ids  # each once
     assert [mail.subject for mail in reminders.mail()] == ["Reminder: Renew passport"] * 14
+
+
+def test_each_minutes_run_starts_with_the_next_shard(reminders: Reminders) -> None:
+    """So a run that stops early does not always leave out the same shards."""
+    from common import dynamo  # noqa: PLC0415 - imported late, once the endpoint is set
+
+    shards: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        shards.append(params["ExpressionAttributeValues"][":shard"]["S"])
+
+    minute = clock.now_epoch() // 600 * 600 + 600  # a minute whose number ends in 0
+    dynamo.client.meta.events.register("provide-client-params.dynamodb.Query", record, unique_id="shards")
+    try:
+        firsts = []
+        for offset in (0, 60, 9 * 60 + 59, 10 * 60):
+            shards.clear()
+            reminders.run_schedule(minute + offset)
+            firsts.append(shards[0])
+    finally:
+        dynamo.client.meta.events.unregister("provide-client-params.dynamodb.Query", unique_id="shards")
+
+    assert firsts == ["0", "1", "9", "0"]
+    assert sorted(shards) == [str(shard) for shard in range(10)]  # and a run still reads every shard
 
 
 def test_a_run_with_too_little_time_left_queues_nothing_and_says_so(

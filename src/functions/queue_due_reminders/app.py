@@ -11,7 +11,7 @@ import os
 from datetime import datetime
 from typing import Any
 
-from common import clock, reminder_index, reminder_schedule, triggers
+from common import clock, reminder_schedule, triggers
 from common.observability import MetricUnit, logger, metrics
 
 STOP_WITH_MILLISECONDS_LEFT = 10_000  # time for the page in hand to be queued
@@ -24,7 +24,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         now,
         limit=int(os.environ["MAX_REMINDERS_PER_RUN"]),
         out_of_time=lambda: context.get_remaining_time_in_millis() < STOP_WITH_MILLISECONDS_LEFT,
-        first_shard=now // 60 % len(reminder_index.SHARDS),
     )
     metrics.add_metric(name="RemindersQueued", unit=MetricUnit.Count, value=run.queued)
     if run.not_queued:

@@ -28,10 +28,11 @@ class Run(NamedTuple):
     complete: bool  # False: it stopped at its bound or its deadline, and more may be due
 
 
-def queue_due(now: int, *, limit: int, out_of_time: Callable[[], bool], first_shard: int = 0) -> Run:
-    """Queue the reminders due at `now`, at most `limit`, starting with shard `first_shard` (runs
-    rotate it, so a run that stops early does not always leave out the same shards)."""
-    shards = reminder_index.SHARDS[first_shard:] + reminder_index.SHARDS[:first_shard]
+def queue_due(now: int, *, limit: int, out_of_time: Callable[[], bool]) -> Run:
+    """Queue the reminders due at `now`, at most `limit`. Each minute's run starts with the next
+    shard, so a run that stops early does not always leave out the same shards."""
+    first = now // 60 % len(reminder_index.SHARDS)
+    shards = reminder_index.SHARDS[first:] + reminder_index.SHARDS[:first]
     share = max(1, limit // len(shards))
     queued = not_queued = 0
     complete = True
