@@ -67,7 +67,7 @@ def process(upload: triggers.S3Object) -> upload_outcomes.Outcome | None:
     if thumbnail is not None:
         storage.put(upload.bucket, ref.thumbnail_key, thumbnail, content_type=upload_checks.THUMBNAIL_TYPE)
     if checked.reason is None:
-        storage.mark_checked(upload.bucket, upload.key)  # Gone: the record below finds no task
+        storage.mark_checked(upload.bucket, upload.key)  # if it is gone, the record below finds no task
     outcome = upload_outcomes.record(ref, checked)
     if not outcome.keep:
         storage.delete(upload.bucket, [upload.key, ref.thumbnail_key])

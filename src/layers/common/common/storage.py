@@ -169,16 +169,15 @@ def put(bucket_name: str, key: str, body: bytes, *, content_type: str) -> None:
     client().put_object(Bucket=bucket_name, Key=key, Body=body, ContentType=content_type)
 
 
-def mark_checked(bucket_name: str, key: str) -> Gone | None:
-    """Tag an accepted upload so the lifecycle rule for unchecked uploads leaves it alone; Gone when
-    there is no object to tag any more (deleted with its task, say)."""
+def mark_checked(bucket_name: str, key: str) -> None:
+    """Tag an accepted upload so the lifecycle rule for unchecked uploads leaves it alone. An object
+    that is gone (deleted with its task, say) has nothing left to keep: that is no error."""
     try:
         client().put_object_tagging(
             Bucket=bucket_name, Key=key, Tagging={"TagSet": [{"Key": UPLOAD_TAG, "Value": "checked"}]}
         )
     except ClientError as error:
-        return _gone_or_raise(error)
-    return None
+        _gone_or_raise(error)
 
 
 def delete(bucket_name: str, keys: Iterable[str]) -> int:
