@@ -174,13 +174,17 @@ def test_a_reminder_more_than_a_day_late_is_dropped_not_sent(reminders: Reminder
     assert "reminded_at" not in item
 
 
-def test_a_message_ses_refuses_for_good_is_dropped_not_retried(reminders: Reminders) -> None:
+def test_a_message_ses_refuses_for_good_is_dropped_not_retried_and_counted(
+    reminders: Reminders, capsys: pytest.CaptureFixture[str]
+) -> None:
     task = reminders.task()
+    capsys.readouterr()
 
     # An unverified sender: SES refuses the message (MessageRejected), as it refuses an unverified
     # recipient in its sandbox; sending it again would change nothing.
     assert reminders.deliver(message(task), env={"REMINDER_SENDER": "nobody@unverified.example"}) == OK
 
+    assert '"RemindersRejected":[1.0]' in capsys.readouterr().out  # the metric RemindersRejectedAlarm watches
     assert reminders.mail() == []
     item = reminders.item("u1", task["task_id"])
     assert item is not None

@@ -108,7 +108,13 @@ def test_every_alarm_notifies_the_alarm_topic() -> None:
     template = stack(PROD)
     alarms = of_type(template, "AWS::CloudWatch::Alarm")
 
-    assert {"Api5xxRateAlarm", "RedirectLatencyAlarm", "UploadFailuresAlarm", "ReminderDeadLetterAlarm"} <= set(alarms)
+    assert {
+        "Api5xxRateAlarm",
+        "RedirectLatencyAlarm",
+        "UploadFailuresAlarm",
+        "ReminderDeadLetterAlarm",
+        "RemindersRejectedAlarm",
+    } <= set(alarms)
     for name, alarm in alarms.items():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
     assert "AlarmEmailSubscription" not in template["Resources"]  # only with an AlarmEmail

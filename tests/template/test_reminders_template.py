@@ -75,6 +75,23 @@ def test_messages_that_keep_failing_go_to_an_alarmed_dead_letter_queue() -> None
     )
 
 
+def test_mail_ses_refuses_for_good_is_alarmed_on_the_workers_own_metric() -> None:
+    """Rejected mail is dropped, never dead-lettered (a wrong ReminderSender rejects every one)."""
+    alarm = resources("AWS::CloudWatch::Alarm")["RemindersRejectedAlarm"]["Properties"]
+    worker = functions()["SendRemindersFunction"]["Properties"]["Environment"]["Variables"]
+
+    # The metric as Powertools emits it: the function's namespace, its service as the one dimension.
+    assert alarm["Namespace"] == worker["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": worker["POWERTOOLS_SERVICE_NAME"]}]
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "RemindersRejected",
+        "Sum",
+        0,
+        "GreaterThanThreshold",
+    )
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
 def test_each_auth_mode_gives_the_worker_its_own_way_to_the_address(stack: Stack, cognito_template: Stack) -> None:
     without_accounts = stack.function("SendRemindersFunction").environment
     with_accounts = cognito_template.function("SendRemindersFunction").environment
