@@ -51,7 +51,12 @@ class LocalStack:
         self._lines: list[str] = []
         self._changed = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
-        found = self.wait_for(_RUNNING, timeout=start_timeout)
+        try:
+            found = self.wait_for(_RUNNING, timeout=start_timeout)
+        except BaseException:  # nobody gets this object to stop(): end the server here
+            self.process.kill()  # its workers follow: each watches a lifeline pipe from the server
+            self.process.wait()
+            raise
         self.url = _RUNNING.search(found).group(1)  # type: ignore[union-attr]  # wait_for matched it
 
     def __enter__(self) -> LocalStack:

@@ -1,4 +1,5 @@
-"""Ctrl-C (SIGINT) and SIGTERM stop the server cleanly and leave no process behind; so does a killed server."""
+"""Ctrl-C (SIGINT) and SIGTERM stop the server cleanly and leave no process behind; so does a killed
+server, and one that did not start in time."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -64,3 +66,16 @@ def test_workers_exit_by_themselves_when_the_server_is_killed() -> None:
     stack.stop(signal.SIGKILL)
 
     assert wait_gone(pids, timeout=10) == set()
+
+
+def _children() -> set[int]:
+    return {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+
+
+def test_a_server_that_does_not_start_in_time_is_not_left_running() -> None:
+    before = _children()
+
+    with pytest.raises(AssertionError, match="Running on"):
+        LocalStack(FIXTURE_APP, "--no-prewarm", start_timeout=0)
+
+    assert _children() - before == set()
