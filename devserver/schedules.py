@@ -17,6 +17,7 @@ local stack's control routes, next to devkit/faults.py's):
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -30,6 +31,8 @@ from devkit.local_aws import REGION
 from devkit.local_names import ACCOUNT_ID
 from devserver.async_invoke import AsyncInvoker
 from devserver.event_sources import ScheduleTrigger
+
+LOG = logging.getLogger(__name__)
 
 CONTROL_PATH = "/devserver-api/schedules"
 
@@ -110,7 +113,7 @@ class Schedules:
             try:
                 self.fire(schedule.trigger.function)
             except Exception:  # a bug here must not end the schedule: say so, and go on
-                print(f"{schedule.trigger.function}: firing its schedule failed", flush=True)
+                LOG.exception("%s: firing its schedule failed", schedule.trigger.function)
 
 
 class ScheduleControl:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from werkzeug.test import Client
 
 from devserver.async_invoke import AsyncInvoker, Result
@@ -88,3 +89,22 @@ def test_mistakes_get_their_4xx_and_other_paths_go_to_the_emulator() -> None:
     assert client.post("/devserver-api/schedules/TickFunction?time=tomorrow").status_code == 400
     assert client.delete("/devserver-api/schedules/TickFunction").status_code == 405
     assert client.get("/devserver-api/schedulesX").get_data() == b"moto"
+
+
+def test_a_run_that_raises_is_logged_with_its_cause(caplog: pytest.LogCaptureFixture) -> None:
+    stop = threading.Event()
+
+    def invoke(function: str, event: Mapping[str, Any]) -> Result:
+        stop.set()  # one run is enough
+        raise RuntimeError("the cause")
+
+    schedules = Schedules(stop)
+    trigger = ScheduleTrigger("TickFunction", "TickFunctionNow", "rate(0 minutes)", 0)
+    schedules.add(trigger, AsyncInvoker("TickFunction", AsyncConfig(max_retries=0), invoke, lambda q, b: None, stop))
+
+    schedules.start()
+    schedules.join(timeout=10)
+
+    [record] = [record for record in caplog.records if "firing its schedule failed" in record.getMessage()]
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "the cause"
