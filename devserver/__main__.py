@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     base_url = f"http://{args.host}:{server.server_port}"
     # Wired before "Running on" and after the data is back: an upload or a deletion right after
     # start-up is delivered, and restoring triggered nothing.
-    triggers = start_triggers(stack, local_emulator, runtime, concurrency=args.workers)
+    triggers = start_triggers(stack, local_emulator, gateway.lambda_runner, concurrency=args.workers)
     watch = CodeWatch(stack.code_folders(), stack.template, runtime.code_changed)
     watch.start()
     stop = _stop_on_signals()

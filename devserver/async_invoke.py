@@ -1,7 +1,7 @@
 """Invoking a function with an event outside HTTP, and Lambda's asynchronous invocation on top of it.
 
-`FunctionInvoker` runs an event through SAM's `LocalLambdaRunner` and the warm runtime, the path
-an API request takes, and reports what Lambda's Invoke API would: the payload, and whether the
+`FunctionInvoker` runs an event through the gateway's SAM `LocalLambdaRunner` and the warm runtime,
+the path an API request takes, and reports what Lambda's Invoke API would: the payload, and whether the
 function failed. `AsyncInvoker` is what Lambda does with an asynchronous event (S3 sends those):
 run it, retry a failure up to `MaximumRetryAttempts` times with a pause between attempts, then
 send the on-failure record to the destination queue, in Lambda's own shape.
@@ -26,9 +26,8 @@ from samcli.lib.utils.stream_writer import StreamWriter
 
 from devkit.local_aws import REGION
 from devkit.local_names import ACCOUNT_ID
-from devkit.stack import Stack
 from devserver.event_sources import AsyncConfig
-from devserver.runtime import FunctionError, FunctionTimedOut, WarmRuntime
+from devserver.runtime import FunctionError, FunctionTimedOut
 
 RETRY_PAUSE_SECONDS = 0.5  # doubled after each failed attempt
 
@@ -51,15 +50,9 @@ type SendMessage = Callable[[str, str], None]  # (queue name, body)
 class FunctionInvoker:
     """Runs a function of the stack on an event, through SAM's runner and the warm runtime."""
 
-    def __init__(self, stack: Stack, runtime: WarmRuntime) -> None:
-        self._runner = LocalLambdaRunner(
-            local_runtime=runtime,
-            function_provider=stack.function_provider,
-            cwd=str(stack.root),
-            real_path=str(stack.root),
-            aws_region=REGION,
-            env_vars_values=stack.environment_overrides,  # Fn::If resolved, the emulator's ids
-        )
+    def __init__(self, runner: LocalLambdaRunner) -> None:
+        """`runner`: the gateway's (`Gateway.lambda_runner`), which resolves each function once."""
+        self._runner = runner
 
     def __call__(self, function: str, event: Mapping[str, Any]) -> Result:
         output = io.StringIO()

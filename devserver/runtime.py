@@ -60,7 +60,8 @@ class WarmRuntime:
         self._pools: dict[str, WorkerPool] = {}
         self._changed: set[str] = set()  # functions whose change was announced and not yet requested since
         # The function as resolved from the last config object SAM handed us (it hands the same one
-        # each time: gateway._ResolvedOnceRunner), so the environment is not re-resolved per request.
+        # each time: gateway._ResolvedOnceRunner, which the triggers share), so the environment is not
+        # re-resolved per request or event.
         self._functions: dict[str, tuple[Any, LocalFunction]] = {}
         self._lock = threading.Lock()
         self._closed = False

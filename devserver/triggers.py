@@ -28,9 +28,9 @@ from devserver.stream_poller import StreamPoller
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 
     from devserver.emulator import LocalEmulator
-    from devserver.runtime import WarmRuntime
 
 JOIN_SECONDS = 5.0
 
@@ -57,15 +57,15 @@ class Triggers:
             poller.join(JOIN_SECONDS)
 
 
-def start_triggers(stack: Stack, local: LocalEmulator, runtime: WarmRuntime, concurrency: int) -> Triggers:
-    """Wire every S3, DynamoDB stream, schedule and SQS event of the template; `concurrency`
-    deliveries at once per function, at most."""
+def start_triggers(stack: Stack, local: LocalEmulator, runner: LocalLambdaRunner, concurrency: int) -> Triggers:
+    """Wire every S3, DynamoDB stream, schedule and SQS event of the template, run by `runner` (the
+    gateway's: one resolved config per function); `concurrency` deliveries at once per function, at most."""
     sources = read_event_sources(stack)
     triggers = Triggers()
     if not (sources.s3 or sources.streams or sources.schedules or sources.queues):
         triggers.lines = [f"Not emulated: {reason}" for reason in sources.skipped]
         return triggers
-    invoke = FunctionInvoker(stack, runtime)
+    invoke = FunctionInvoker(runner)
     emulator = local.emulator
     sqs: SQSClient = _client("sqs", emulator.endpoint)
 
