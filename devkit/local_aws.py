@@ -36,7 +36,7 @@ def _client(service: str, endpoint: str, user_agent_extra: str | None = None) ->
     from botocore.config import Config  # noqa: PLC0415 - as boto3
 
     return boto3.client(
-        service,  # type: ignore[call-overload]  # one of the three typed wrappers below
+        service,  # type: ignore[call-overload]  # one of the typed wrappers below
         endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY_ID,
@@ -58,6 +58,11 @@ def s3_client(endpoint: str, user_agent_extra: str | None = None) -> S3Client:
 def sqs_client(endpoint: str) -> SQSClient:
     """An SQS client for the emulator at `endpoint`."""
     return cast("SQSClient", _client("sqs", endpoint))
+
+
+def dynamodb_streams_client(endpoint: str) -> Any:
+    """A DynamoDB Streams client for the emulator at `endpoint` (no typed stubs are pinned for it)."""
+    return _client("dynamodbstreams", endpoint)
 
 
 def ses_client(endpoint: str) -> Any:

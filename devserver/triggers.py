@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_aws import dynamodb_streams_client
 from devkit.stack import Stack
 from devserver.async_invoke import AsyncInvoker, FunctionInvoker
 from devserver.event_sources import read_event_sources
@@ -27,7 +26,6 @@ from devserver.schedules import Schedules
 from devserver.stream_poller import StreamPoller
 
 if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
     from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 
     from devserver.emulator import LocalEmulator
@@ -67,7 +65,7 @@ def start_triggers(stack: Stack, local: LocalEmulator, runner: LocalLambdaRunner
         return triggers
     invoke = FunctionInvoker(runner)
     emulator = local.emulator
-    sqs: SQSClient = _client("sqs", emulator.endpoint)
+    sqs = emulator.sqs()
 
     def send(queue_name: str, body: str) -> None:
         sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=queue_name)["QueueUrl"], MessageBody=body)
@@ -77,7 +75,7 @@ def start_triggers(stack: Stack, local: LocalEmulator, runner: LocalLambdaRunner
         config = next(trigger.invoke for trigger in sources.s3 if trigger.function == function)
         invoker = AsyncInvoker(function, config, invoke, send, triggers._stop)
         triggers._pollers.append(NotificationPoller(sqs, queue_url, invoker, triggers._stop, concurrency))
-    streams = _client("dynamodbstreams", emulator.endpoint)
+    streams = dynamodb_streams_client(emulator.endpoint)
     for trigger in sources.streams:
         stream_poller = StreamPoller(
             trigger,
@@ -113,13 +111,3 @@ def start_triggers(stack: Stack, local: LocalEmulator, runner: LocalLambdaRunner
     triggers.lines += [queue_trigger.summary() for queue_trigger in sources.queues]
     triggers.lines += [f"Not emulated: {reason}" for reason in sources.skipped]
     return triggers
-
-
-def _client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )

@@ -7,11 +7,10 @@ import json
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 
 from devkit.emulator import Emulator
-from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
+from devkit.local_aws import dynamodb_streams_client
 from devkit.local_names import bucket_name
 from devkit.stack import Stack
 from devserver.emulator import LocalEmulator
@@ -171,13 +170,7 @@ def test_a_saved_table_the_template_no_longer_has_is_left_alone(
 
 
 def _stream_records(emulator: Emulator, table: str) -> list[dict[str, object]]:
-    streams = boto3.client(
-        "dynamodbstreams",
-        endpoint_url=emulator.endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY_ID,
-        aws_secret_access_key=SECRET_ACCESS_KEY,
-    )
+    streams = dynamodb_streams_client(emulator.endpoint)
     (stream,) = streams.list_streams(TableName=table)["Streams"]
     shard = streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"][0]
     iterator = streams.get_shard_iterator(
