@@ -16,7 +16,7 @@ import io
 import json
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -38,6 +38,21 @@ class Result:
 
     payload: Any
     function_error: str | None = None
+
+
+def reported_failures(ids: Collection[str], payload: Any) -> set[str]:
+    """The ids of a batch that failed, from what the function returned with `ReportBatchItemFailures`,
+    read as Lambda reads it: an answer that is no object fails none; an `itemIdentifier` that is
+    empty, not a string or not one of `ids` fails the whole batch; else the ones named fail."""
+    if not isinstance(payload, Mapping):
+        return set()
+    named = [
+        failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
+        for failure in payload.get("batchItemFailures") or []
+    ]
+    if any(not isinstance(identifier, str) or identifier not in ids for identifier in named):
+        return set(ids)
+    return set(named)  # type: ignore[arg-type]  # all strings, checked above
 
 
 class Invoke(Protocol):

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from devkit.local_aws import REGION
 from devkit.local_names import queue_arn
-from devserver.async_invoke import Invoke
+from devserver.async_invoke import Invoke, reported_failures
 from devserver.delivery_loop import WAIT_SECONDS, DeliveryLoop
 from devserver.event_sources import QueueTrigger
 
@@ -66,16 +66,9 @@ def lambda_record(message: Mapping[str, Any], queue: str) -> dict[str, Any]:
 
 def failed_ids(records: list[dict[str, Any]], payload: Any, *, report_item_failures: bool) -> set[str]:
     """The message ids of a batch that failed, from the function's answer (it returned)."""
-    if not report_item_failures or not isinstance(payload, Mapping):
+    if not report_item_failures:
         return set()
-    ids = [record["messageId"] for record in records]
-    named = [
-        failure.get("itemIdentifier") if isinstance(failure, Mapping) else None
-        for failure in payload.get("batchItemFailures") or []
-    ]
-    if any(not isinstance(identifier, str) or identifier not in ids for identifier in named):
-        return set(ids)  # Lambda fails the whole batch for an identifier it cannot place
-    return set(named)  # type: ignore[arg-type]  # all strings, checked above
+    return reported_failures([record["messageId"] for record in records], payload)
 
 
 class QueuePoller(DeliveryLoop[list[Message]]):

@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from devkit.local_aws import REGION
 from devkit.local_names import ACCOUNT_ID
-from devserver.async_invoke import RETRY_PAUSE_SECONDS, Invoke, SendMessage
+from devserver.async_invoke import RETRY_PAUSE_SECONDS, Invoke, SendMessage, reported_failures
 from devserver.event_filter import passes
 from devserver.event_sources import StreamTrigger
 from devserver.writes import Writes
@@ -150,17 +150,11 @@ class StreamPoller:
         result = self._invoke(self.trigger.function, {"Records": records})
         if result.function_error is not None:
             return _Attempt(0, function_error=True)
-        if not self.trigger.report_item_failures or not isinstance(result.payload, Mapping):
+        if not self.trigger.report_item_failures:
             return _Attempt(None)
-        failures = result.payload.get("batchItemFailures") or []
         sequences = [_sequence(record) for record in records]
-        identifiers = [failure.get("itemIdentifier") if isinstance(failure, Mapping) else None for failure in failures]
-        if not identifiers:
-            return _Attempt(None)
-        known = [identifier for identifier in identifiers if isinstance(identifier, str) and identifier in sequences]
-        if len(known) < len(identifiers):
-            return _Attempt(0)  # Lambda treats an unknown or empty identifier as a failure of the whole batch
-        return _Attempt(min(sequences.index(identifier) for identifier in known))
+        failed = reported_failures(sequences, result.payload)  # an unknown identifier: all of them, so index 0
+        return _Attempt(min(map(sequences.index, failed)) if failed else None)
 
     def _give_up(self, records: list[Record], attempts: int, function_error: bool) -> None:
         destination = self.trigger.on_failure
