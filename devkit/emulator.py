@@ -58,6 +58,7 @@ from devkit.local_names import (
 from devkit.s3_post_gate import S3PostGate
 from devkit.sent_mail import Mail, SentMail
 from devkit.stack import Stack
+from devkit.wsgi_body import StartResponse, WsgiApp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -66,7 +67,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ACCESS_KEY_ID", "REGION", "SECRET_ACCESS_KEY", "Emulator"]
 
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 type Middleware = Callable[[WsgiApp], WsgiApp]
 
 # moto's settings (read when a pool or client is created): ids hashed from the definition, not random.
@@ -88,7 +88,7 @@ class _SerialisedDynamoDB:
         self.app = app
         self.lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
             return self.app(environ, start_response)
         with self.lock:

@@ -28,11 +28,11 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from devkit.wsgi_body import read_body
+from devkit.wsgi_body import StartResponse, WsgiApp, json_response, read_body
 
 ENVIRONMENT_VARIABLE = "DEVSERVER_FAULTS"
 CONTROL_PATH = "/devserver-api/faults"
@@ -40,9 +40,6 @@ DEFAULT_DELAY = 2.5
 SERVICES = ("dynamodb", "s3", "ses")
 BOOKKEEPING_AGENT = "devkit-bookkeeping"  # in botocore's `Config(user_agent_extra=...)`
 KINDS = ("throttle", "throughput", "unavailable", "timeout")
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-type StartResponse = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -145,16 +142,21 @@ def _failure(fault: Fault, start_response: StartResponse) -> list[bytes]:
     return _s3_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
 
 
+def throughput_exceeded(start_response: StartResponse) -> list[bytes]:
+    """DynamoDB's answer to a write past what its table or item takes (devkit/hot_items.py's too)."""
+    return _dynamodb_error(
+        start_response,
+        "400 Bad Request",
+        "ProvisionedThroughputExceededException",
+        "The level of configured provisioned throughput for the table was exceeded.",
+    )
+
+
 def _dynamodb_failure(fault: Fault, start_response: StartResponse) -> list[bytes]:
     if fault.kind == "throttle":
         return _dynamodb_error(start_response, "400 Bad Request", "ThrottlingException", "Rate exceeded")
     if fault.kind == "throughput":
-        return _dynamodb_error(
-            start_response,
-            "400 Bad Request",
-            "ProvisionedThroughputExceededException",
-            "The level of configured provisioned throughput for the table was exceeded.",
-        )
+        return throughput_exceeded(start_response)
     return _dynamodb_error(start_response, "503 Service Unavailable", "ServiceUnavailable", "Service unavailable")
 
 
@@ -215,13 +217,7 @@ class FaultInjection:
             elif method != "GET":
                 raise ValueError(f"{method} is not supported: GET, PUT or DELETE")
         except ValueError as error:
-            return _json(start_response, "400 Bad Request", {"error": str(error)})
+            return json_response(start_response, "400 Bad Request", {"error": str(error)})
         with self._lock:
             state = {"faults": [asdict(fault) for fault in self._faults], "injected": dict(self._injected)}
-        return _json(start_response, "200 OK", state)
-
-
-def _json(start_response: StartResponse, status: str, value: Any) -> list[bytes]:
-    body = json.dumps(value).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
+        return json_response(start_response, "200 OK", state)

@@ -17,17 +17,15 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from devkit.wsgi_body import read_body
+from devkit.faults import throughput_exceeded
+from devkit.wsgi_body import StartResponse, WsgiApp, json_response, read_body
 
 ENVIRONMENT_VARIABLE = "DEVSERVER_ITEM_WRITE_LIMIT"
 CONTROL_PATH = "/devserver-api/item-write-limit"
 _KEYED_WRITES = ("DynamoDB_20120810.UpdateItem", "DynamoDB_20120810.DeleteItem")
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-type StartResponse = Callable[..., Any]
 
 
 class ItemWriteLimit:
@@ -56,14 +54,7 @@ class ItemWriteLimit:
             return self.app(environ, start_response)
         if self._take(_item_of(read_body(environ))):
             return self.app(environ, start_response)
-        error = json.dumps(
-            {
-                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
-                "message": "The level of configured provisioned throughput for the table was exceeded.",
-            }
-        ).encode()
-        start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.0")])
-        return [error]
+        return throughput_exceeded(start_response)
 
     def _take(self, item: str) -> bool:
         with self._lock:
@@ -88,10 +79,12 @@ class ItemWriteLimit:
                 if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0):
                     raise ValueError
             except (ValueError, KeyError, TypeError):
-                return _json(start_response, "400 Bad Request", {"error": 'expected {"limit": <writes/s or null>}'})
+                return json_response(
+                    start_response, "400 Bad Request", {"error": 'expected {"limit": <writes/s or null>}'}
+                )
             self.configure(None if limit is None else float(limit))
         with self._lock:
-            return _json(start_response, "200 OK", {"limit": self._limit, "throttled": self._throttled})
+            return json_response(start_response, "200 OK", {"limit": self._limit, "throttled": self._throttled})
 
 
 def _item_of(body: bytes) -> str:
@@ -101,9 +94,3 @@ def _item_of(body: bytes) -> str:
         return f"{request['TableName']}/{json.dumps(request['Key'], sort_keys=True)}"
     except (ValueError, KeyError, TypeError):
         return ""  # malformed: moto will say so
-
-
-def _json(start_response: StartResponse, status: str, value: Any) -> list[bytes]:
-    body = json.dumps(value).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]

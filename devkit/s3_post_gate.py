@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ntpath
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -30,8 +30,7 @@ from werkzeug.wsgi import ClosingIterator
 
 from devkit.local_aws import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY
 from devkit.s3_post_policy import PostPolicyError, check_post
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from devkit.wsgi_body import StartResponse, WsgiApp
 
 # The keys local code signs with: the emulator's (workers, tests, `aws --endpoint-url` with the
 # README's variables), and SAM's defaults (what SAM puts in a function's environment when the
@@ -61,7 +60,7 @@ class S3PostGate:
         self.secrets = secrets
         self.region = region
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         bucket, boundary = _post_object(environ)
         if bucket is None or boundary is None:
             return self.app(environ, start_response)
@@ -204,7 +203,7 @@ def _too_large_fields() -> PostPolicyError:
     )
 
 
-def _refuse(start_response: Callable[..., Any], error: PostPolicyError) -> list[bytes]:
+def _refuse(start_response: StartResponse, error: PostPolicyError) -> list[bytes]:
     body = error.to_xml().encode("utf-8")
     start_response(
         f"{error.status} {_REASONS.get(error.status, 'Error')}",

@@ -9,7 +9,6 @@ answers `GET /devserver-api/mail` with them, oldest first, as JSON
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
@@ -18,10 +17,9 @@ from moto.ses.models import ses_backends
 
 from devkit.local_aws import REGION
 from devkit.local_names import ACCOUNT_ID
+from devkit.wsgi_body import StartResponse, WsgiApp, json_response
 
 CONTROL_PATH = "/devserver-api/mail"
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class Mail(NamedTuple):
@@ -65,7 +63,7 @@ class SentMail:
         self._announced = 0
         self._lock = threading.Lock()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == CONTROL_PATH:
             return self._list(environ, start_response)
         response = self.app(environ, start_response)
@@ -83,11 +81,7 @@ class SentMail:
             self._on_sent(mail)  # type: ignore[misc]  # checked by the caller
 
     @staticmethod
-    def _list(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    def _list(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if environ.get("REQUEST_METHOD", "GET") != "GET":
-            body = json.dumps({"error": "GET only"}).encode()
-            start_response("405 Method Not Allowed", [("Content-Type", "application/json"), ("Allow", "GET")])
-            return [body]
-        body = json.dumps([mail.as_json() for mail in sent_mail()]).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-        return [body]
+            return json_response(start_response, "405 Method Not Allowed", {"error": "GET only"}, [("Allow", "GET")])
+        return json_response(start_response, "200 OK", [mail.as_json() for mail in sent_mail()])

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from devkit.emulator import Emulator, WsgiApp
+from devkit.emulator import Emulator
 from devkit.sent_mail import Mail
+from devkit.wsgi_body import WsgiApp
 from devserver.schedules import ScheduleControl
 from devserver.writes import Writes
 

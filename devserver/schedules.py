@@ -16,12 +16,11 @@ local stack's control routes, next to devkit/faults.py's):
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,14 +28,13 @@ from urllib.parse import parse_qs
 
 from devkit.local_aws import REGION
 from devkit.local_names import ACCOUNT_ID
+from devkit.wsgi_body import StartResponse, WsgiApp, json_response
 from devserver.async_invoke import AsyncInvoker
 from devserver.event_sources import ScheduleTrigger
 
 LOG = logging.getLogger(__name__)
 
 CONTROL_PATH = "/devserver-api/schedules"
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def scheduled_event(trigger: ScheduleTrigger, moment: datetime) -> dict[str, Any]:
@@ -124,7 +122,7 @@ class ScheduleControl:
         self.app = app
         self.schedules: Schedules | None = None
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path != CONTROL_PATH and not path.startswith(CONTROL_PATH + "/"):
             return self.app(environ, start_response)
@@ -132,26 +130,22 @@ class ScheduleControl:
         function = path[len(CONTROL_PATH) :].strip("/")
         schedules = self.schedules or Schedules(threading.Event())
         if method == "GET" and not function:
-            return _json(start_response, "200 OK", schedules.describe())
+            return json_response(start_response, "200 OK", schedules.describe())
         if method != "POST" or not function:
-            return _json(start_response, "405 Method Not Allowed", {"error": "GET the list, or POST to /<Function>"})
+            return json_response(
+                start_response, "405 Method Not Allowed", {"error": "GET the list, or POST to /<Function>"}
+            )
         try:
             query = parse_qs(environ.get("QUERY_STRING", ""))
             moment = _moment(query["time"][0]) if "time" in query else None
         except ValueError:
-            return _json(start_response, "400 Bad Request", {"error": "time must be like 2030-01-01T09:00:00Z"})
+            return json_response(start_response, "400 Bad Request", {"error": "time must be like 2030-01-01T09:00:00Z"})
         try:
             succeeded = schedules.fire(function, moment)
         except KeyError:
-            return _json(start_response, "404 Not Found", {"error": f"{function} has no schedule"})
-        return _json(start_response, "200 OK", {"function": function, "succeeded": succeeded})
+            return json_response(start_response, "404 Not Found", {"error": f"{function} has no schedule"})
+        return json_response(start_response, "200 OK", {"function": function, "succeeded": succeeded})
 
 
 def _moment(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-def _json(start_response: Callable[..., Any], status: str, value: Any) -> list[bytes]:
-    body = json.dumps(value).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]

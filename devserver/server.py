@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from devkit.emulator import WsgiApp
+from devkit.wsgi_body import WsgiApp
 
 LOG = logging.getLogger("devserver.access")
 IDLE_TIMEOUT_SECONDS = 10.0

@@ -16,12 +16,10 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from devkit.wsgi_body import read_body
-
-type WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+from devkit.wsgi_body import StartResponse, WsgiApp, read_body
 
 # DynamoDB operations that can add stream records, and where each names its tables.
 _SINGLE_TABLE_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
@@ -41,7 +39,7 @@ class Writes:
         self._buckets = 0
         self._changed = threading.Condition()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         service, _, operation = target.partition(".")
         if not (service.startswith("DynamoDB_") and operation in WRITES):
