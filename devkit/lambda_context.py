@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from devkit.local_aws import REGION
+from devkit.local_names import function_arn
 
 
 @dataclass
@@ -26,7 +26,7 @@ class LambdaContext:
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:123456789012:function:{self.function_name}"
+        return function_arn(self.function_name)
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -38,6 +38,11 @@ def user_pool_client_name(logical_id: str, props: Mapping[str, Any]) -> str:
     return str(props.get("ClientName") or logical_id)
 
 
+def function_arn(name: str) -> str:
+    """The ARN of the function `name` (unqualified: no version)."""
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+
+
 def queue_arn(name: str) -> str:
     return f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
 

@@ -24,8 +24,7 @@ from typing import Any, Protocol
 from samcli.commands.local.lib.local_lambda import LocalLambdaRunner
 from samcli.lib.utils.stream_writer import StreamWriter
 
-from devkit.local_aws import REGION
-from devkit.local_names import ACCOUNT_ID
+from devkit.local_names import function_arn
 from devserver.event_sources import AsyncConfig
 from devserver.runtime import FunctionError, FunctionTimedOut
 
@@ -141,7 +140,7 @@ class AsyncInvoker:
             "timestamp": _now(),
             "requestContext": {
                 "requestId": request_id,
-                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function}:$LATEST",
+                "functionArn": f"{function_arn(self.function)}:$LATEST",
                 "condition": "RetriesExhausted" if failed else "Success",
                 "approximateInvokeCount": attempts,
             },

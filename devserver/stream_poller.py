@@ -25,8 +25,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from devkit.local_aws import REGION
-from devkit.local_names import ACCOUNT_ID
+from devkit.local_names import function_arn
 from devserver.async_invoke import RETRY_PAUSE_SECONDS, Invoke, SendMessage, reported_failures
 from devserver.event_filter import passes
 from devserver.event_sources import StreamTrigger
@@ -181,7 +180,7 @@ class StreamPoller:
         return {
             "requestContext": {
                 "requestId": records[0].get("eventID", ""),
-                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.trigger.function}",
+                "functionArn": function_arn(self.trigger.function),
                 "condition": "RetryAttemptsExhausted",
                 "approximateInvokeCount": attempts,
             },
