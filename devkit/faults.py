@@ -163,17 +163,12 @@ def _dynamodb_failure(fault: Fault, start_response: StartResponse) -> list[bytes
 class FaultInjection:
     """WSGI middleware: fails a share of DynamoDB/S3/SES requests as configured; passes the rest on."""
 
-    def __init__(self, app: WsgiApp, faults: Iterable[Fault] = (), *, seed: int | None = None) -> None:
+    def __init__(self, app: WsgiApp, faults: Iterable[Fault] = ()) -> None:
         self.app = app
         self._faults = list(faults)
         self._injected: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._random = random.Random(seed)  # noqa: S311 - chance, not secrecy
-
-    @property
-    def faults(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
+        self._random = random.Random()  # noqa: S311 - chance, not secrecy
 
     def configure(self, faults: Iterable[Fault]) -> None:
         with self._lock:

@@ -55,10 +55,8 @@ class _Form:
 class S3PostGate:
     """Refuses the POST uploads S3 would refuse and hands moto only what was checked; other requests pass untouched."""
 
-    def __init__(self, app: WsgiApp, secrets: Mapping[str, str] = LOCAL_SIGNING_KEYS, region: str = REGION) -> None:
+    def __init__(self, app: WsgiApp) -> None:
         self.app = app
-        self.secrets = secrets
-        self.region = region
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         bucket, boundary = _post_object(environ)
@@ -73,8 +71,8 @@ class S3PostGate:
             form.checked_fields(),
             bucket=bucket,
             file_size=form.file_size,
-            secrets=self.secrets,
-            region=self.region,
+            secrets=LOCAL_SIGNING_KEYS,
+            region=REGION,
         )
         if error is not None:
             forwarded.close()
