@@ -161,7 +161,8 @@ class Gateway(LocalApigwService):  # type: ignore[misc]  # SAM CLI ships no type
             request_time_epoch=int(now),
             request_time=time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
         )
-        headers = _lower_case_headers(flask_request.environ)
+        # Werkzeug's headers are the WSGI environ's: a repeated header's values already joined with commas.
+        headers = {name.lower(): value for name, value in flask_request.headers.items()}
         headers.update({k.lower(): v for k, v in event["headers"].items() if k.lower().startswith("x-forwarded-")})
         event["headers"] = headers
         event["requestContext"]["timeEpoch"] = int(now * 1000)
@@ -238,16 +239,6 @@ def _v2_route_key(method: str, endpoint: str, is_default_route: bool) -> str:
     """The event's routeKey ("GET /links/{code}"), from Flask's endpoint (the same few for every request)."""
     path = PathConverter.convert_path_to_api_gateway(endpoint)
     return str(LocalApigwService._v2_route_key(method, path, is_default_route))
-
-
-def _lower_case_headers(environ: dict[str, Any]) -> dict[str, str]:
-    """The request's headers as a v2 event has them: names lower-cased, a repeated header's values
-    joined with commas (the HTTP server put them in the WSGI environ so)."""
-    headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            headers[key.replace("_", "-").lower()] = environ[key]
-    return headers
 
 
 def _is_text(flask_request: Request) -> bool:
