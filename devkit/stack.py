@@ -161,14 +161,6 @@ class Stack:
         symbols = IntrinsicsSymbolTable(logical_id_translator={**defaults, **self.parameters}, template=template)
         return IntrinsicResolver(template=template, symbol_resolver=symbols)
 
-    def code_folders(self) -> dict[str, tuple[Path, ...]]:
-        """Function name -> its code folder and its layers' folders (without resolving anything else)."""
-        return {
-            fn.name: (Path(fn.codeuri), *(self.root / layer.codeuri for layer in fn.layers))
-            for fn in self.function_provider.get_all()
-            if fn.codeuri
-        }
-
     def functions(self) -> dict[str, LocalFunction]:
         return {fn.name: self.function(fn.name) for fn in self.function_provider.get_all()}
 

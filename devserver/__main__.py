@@ -137,7 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     # Wired before "Running on" and after the data is back: an upload or a deletion right after
     # start-up is delivered, and restoring triggered nothing.
     triggers = start_triggers(stack, local_emulator, gateway.lambda_runner, concurrency=args.workers)
-    watch = CodeWatch(stack.code_folders(), stack.template, runtime.code_changed)
+    functions = stack.functions()
+    watch = CodeWatch(
+        {name: (function.code_dir, *function.layer_dirs) for name, function in functions.items()},
+        stack.template,
+        runtime.code_changed,
+    )
     watch.start()
     stop = _stop_on_signals()
 
@@ -157,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in seed(gateway.app, base_url):
             print(line, flush=True)
     if args.prewarm:
-        threading.Thread(
-            target=runtime.prewarm, args=(stack.functions().values(),), name="prewarm", daemon=True
-        ).start()
+        threading.Thread(target=runtime.prewarm, args=(functions.values(),), name="prewarm", daemon=True).start()
 
     # The kernel may deliver SIGINT/SIGTERM to any thread, and Python runs the handler only once
     # the main thread wakes: a wait without a timeout can then sleep through Ctrl-C for good.

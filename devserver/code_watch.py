@@ -46,7 +46,7 @@ class CodeWatch(FileSystemEventHandler):
     def __init__(
         self, folders: Mapping[str, tuple[Path, ...]], template: Path, code_changed: Callable[[list[str]], None]
     ) -> None:
-        """`folders`: function name -> its code folder and its layers' (devkit.stack.Stack.code_folders)."""
+        """`folders`: function name -> its code folder and its layers' (a LocalFunction's code_dir and layer_dirs)."""
         super().__init__()
         self._folders = dict(folders)
         self._template = template
