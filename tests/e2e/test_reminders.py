@@ -10,6 +10,7 @@ every minute meanwhile: a reminder queued twice must still be mailed once, which
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -102,8 +103,9 @@ def iso(epoch: int) -> str:
 
 
 def soon(seconds: int = 2) -> int:
-    """An epoch second `seconds` ahead: the API takes only future reminders."""
-    return int(time.time()) + seconds
+    """An epoch second at least `seconds` ahead (rounded up: the API takes only future reminders,
+    and the tasks are created after this is computed)."""
+    return math.ceil(time.time()) + seconds
 
 
 def wait_until(epoch: int) -> None:
