@@ -5,25 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
-from samcli.yamlhelper import yaml_parse
-
-from tests.support.template import ROOT
+from tests.support.template import ROOT, parsed
 
 ROLE_TEMPLATE_FILE = ROOT / "pipeline" / "github-deploy-role.yaml"
 ACCOUNT = "123456789012"
 
 
-@cache
-def _template() -> dict[str, Any]:
-    template: dict[str, Any] = yaml_parse(ROLE_TEMPLATE_FILE.read_text())
-    return template
-
-
 def template() -> dict[str, Any]:
-    return _template()
+    return parsed(ROLE_TEMPLATE_FILE)
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from samcli.yamlhelper import yaml_parse
-
-from tests.support.template import ROOT
+from tests.support.template import ROOT, parsed
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 PIPELINE = WORKFLOWS / "pipeline.yml"
 CONFIGURE_AWS_CREDENTIALS = "aws-actions/configure-aws-credentials"
 
 
-@cache
-def _workflow() -> dict[Any, Any]:
-    workflow: dict[Any, Any] = yaml_parse(PIPELINE.read_text())
-    return workflow
-
-
 def workflow() -> dict[Any, Any]:
-    return _workflow()
+    return parsed(PIPELINE)
 
 
 def triggers() -> dict[str, Any]:

@@ -13,17 +13,18 @@ TEMPLATE_FILE = ROOT / "template.yaml"
 
 
 @cache
-def _template() -> dict[str, Any]:
-    template: dict[str, Any] = yaml_parse(TEMPLATE_FILE.read_text())
-    return template
+def parsed(path: Path) -> dict[Any, Any]:
+    """A CloudFormation or GitHub Actions YAML file as data, parsed once: shared, never change it."""
+    data: dict[Any, Any] = yaml_parse(path.read_text())
+    return data
 
 
 def template() -> dict[str, Any]:
-    return _template()
+    return parsed(TEMPLATE_FILE)
 
 
 def resources(resource_type: str) -> dict[str, dict[str, Any]]:
-    return {name: r for name, r in _template()["Resources"].items() if r["Type"] == resource_type}
+    return {name: r for name, r in template()["Resources"].items() if r["Type"] == resource_type}
 
 
 def functions() -> dict[str, dict[str, Any]]:
