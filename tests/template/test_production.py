@@ -121,6 +121,14 @@ def test_every_alarm_notifies_the_alarm_topic() -> None:
     assert "AlarmEmailSubscription" in stack({**PROD, "AlarmEmail": "ops@example.com"})["Resources"]
 
 
+def test_cloudwatch_can_publish_to_the_alarm_topic() -> None:
+    # A topic under SNS's AWS managed key drops every alarm: CloudWatch needs a key policy that
+    # names it, and only a customer managed key has one to give.
+    topic = stack(PROD)["Resources"]["AlarmTopic"].get("Properties", {})
+
+    assert not str(topic.get("KmsMasterKeyId", "")).startswith("alias/aws/")
+
+
 def test_api_is_throttled_and_logs_every_request_as_json() -> None:
     api = stack(PROD)["Resources"]["HttpApiApiGatewayDefaultStage"]["Properties"]
 
