@@ -45,7 +45,7 @@ def test_waiting_out_every_read_timeout_still_fits_the_functions_timeout(service
     Cognito and SES with the global Timeout: one stuck call must fail its message, not the batch."""
     from common import aws_clients, dynamo  # noqa: PLC0415
 
-    client = dynamo.client if service == "dynamodb" else aws_clients.client(service)  # type: ignore[call-overload]
+    client = dynamo.client if service == "dynamodb" else aws_clients.client(service)
     config: Any = client.meta.config
     attempts = config.retries["total_max_attempts"]
     worst = attempts * config.read_timeout + sum(2**i for i in range(attempts - 1))

@@ -58,7 +58,7 @@ def send(reminders: Sequence[Reminder]) -> int:
     url = queue_url()
 
     def send_batch(entries: list[Entry]) -> Mapping[str, Any]:
-        return aws_clients.client("sqs").send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+        return aws_clients.client("sqs").send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[no-any-return]
 
     entries = [{"Id": str(number), "MessageBody": message(reminder)} for number, reminder in enumerate(reminders)]
     return len(send_entries(entries, send_batch))
